@@ -1,0 +1,18 @@
+// Page events that move delivery. 'unload' is never used: it makes pages
+// ineligible for the back/forward cache and does not fire reliably on mobile
+// (https://developer.chrome.com/docs/web-platform/page-lifecycle-api).
+import type { Delivery } from './delivery';
+
+export function watchPage(delivery: Delivery): void {
+  if (typeof document === 'undefined' || typeof window === 'undefined') return;
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') delivery.hide();
+    else delivery.show();
+  });
+  // Safari does not always fire visibilitychange when a page is left.
+  window.addEventListener('pagehide', () => delivery.hide());
+  window.addEventListener('pageshow', (event) => {
+    if (event.persisted) delivery.show();
+  });
+  window.addEventListener('online', () => delivery.online());
+}

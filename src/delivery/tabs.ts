@@ -1,0 +1,77 @@
+// Which pages of this site are still alive, so that one tab, and only one,
+// takes over the messages that dead pages left in storage.
+//
+// With Web Locks, each page holds a lock named after itself for as long as it
+// lives (the browser releases it when the page goes), and the takeover runs under
+// a second lock, one tab at a time. Without them (Safari before 15.4), pages
+// write a heartbeat, and a page silent for HEARTBEAT_STALE_MS counts as gone;
+// two tabs may then both resend a message, which the API answers 'duplicate'.
+import type { Store } from './storage';
+
+export interface Tabs {
+  /** Resolves once this page is known to be alive to the other tabs. */
+  claim(pageId: string): Promise<void>;
+  /** Runs takeOver under the site-wide drain lock; it never rejects. */
+  drain(takeOver: (isGone: (pageId: string) => Promise<boolean>) => Promise<void>): Promise<void>;
+  /** Drops what is kept about a page that was taken over. */
+  forget(pageId: string): void;
+}
+
+const HEARTBEAT_MS = 10_000;
+const HEARTBEAT_STALE_MS = 120_000;
+
+interface LockManager {
+  request(name: string, callback: (lock: unknown) => unknown): Promise<unknown>;
+  request(name: string, options: { ifAvailable: boolean }, callback: (lock: unknown) => unknown): Promise<unknown>;
+}
+
+export function createTabs(scope: string, store: Store | null): Tabs {
+  const locks = typeof navigator !== 'undefined' ? (navigator as unknown as { locks?: LockManager }).locks : undefined;
+  const pageLock = (pageId: string) => `flm1:${scope}:page:${pageId}`;
+
+  if (locks && typeof locks.request === 'function') {
+    return {
+      claim: (pageId) =>
+        new Promise<void>((held) => {
+          locks
+            .request(pageLock(pageId), () => {
+              held();
+              return new Promise(() => {}); // held until the page goes
+            })
+            .catch(() => held());
+        }),
+      drain: (takeOver) =>
+        locks
+          .request(`flm1:${scope}:drain`, () =>
+            takeOver((pageId) =>
+              locks.request(pageLock(pageId), { ifAvailable: true }, (lock) => lock !== null) as Promise<boolean>,
+            ),
+          )
+          .then(
+            () => undefined,
+            () => undefined,
+          ),
+      forget() {},
+    };
+  }
+
+  const beatKey = (pageId: string) => `flm1hb:${scope}:${pageId}`;
+  return {
+    claim(pageId) {
+      if (store) {
+        const beat = () => store.set(beatKey(pageId), String(Date.now()));
+        beat();
+        setInterval(beat, HEARTBEAT_MS);
+      }
+      return Promise.resolve();
+    },
+    drain: (takeOver) =>
+      takeOver(async (pageId) => {
+        const last = Number(store?.get(beatKey(pageId)));
+        return !(last > Date.now() - HEARTBEAT_STALE_MS);
+      }).catch(() => undefined),
+    forget(pageId) {
+      store?.remove(beatKey(pageId));
+    },
+  };
+}

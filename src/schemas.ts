@@ -1,0 +1,169 @@
+// The nouns of the Flamefy API, shared by the SDK and the collector so that both
+// sides enforce the same rules. Every failure reads "Expected X, but received: Y";
+// the dispatcher prefixes the command and the argument.
+import {
+  coerce,
+  define,
+  defaulted,
+  enums,
+  object,
+  optional,
+  refine,
+  string,
+  type Infer,
+  type Struct,
+} from 'superstruct';
+import { LIMITS } from './limits';
+
+/** A short, readable rendering of any value, for error messages. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') {
+    const cut = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+    return `${JSON.stringify(cut)}${value.length > 40 ? ` (${value.length} characters)` : ''}`;
+  }
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'function') return 'a function';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'bigint') return `${value}n`;
+  return String(value);
+}
+
+/** A struct whose one failure message is "Expected <expected>, but received: <value>". */
+function rule<T>(name: string, expected: string, test: (value: unknown) => boolean): Struct<T, null> {
+  return define<T>(name, (value) => test(value) || `Expected ${expected}, but received: ${show(value)}`);
+}
+
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  Object.prototype.toString.call(value) === '[object Object]';
+
+function text(max: number, what = 'a non-empty string'): Struct<string, null> {
+  return rule<string>(
+    'text',
+    `${what} of at most ${max} characters`,
+    (v) => typeof v === 'string' && v.trim().length > 0 && v.length <= max,
+  );
+}
+
+// Tag-manager variables arrive as strings: "42" stands for 42.
+const NUMERIC = /^\s*\d+\s*$/;
+function integerFrom(min: number, expected: string): Struct<number, null> {
+  const base = rule<number>('integer', expected, (v) => Number.isSafeInteger(v) && (v as number) >= min);
+  return coerce(base, string(), (s) => (NUMERIC.test(s) ? Number(s) : s));
+}
+
+export const StoryId = integerFrom(1, 'a positive integer');
+export const AudienceId = integerFrom(1, 'a positive integer');
+export const StepPosition = integerFrom(0, 'a non-negative integer');
+
+export const Tag = text(LIMITS.tagChars);
+export const EventType = text(LIMITS.eventTypeChars);
+export const ApiToken = text(LIMITS.tokenChars);
+export const ExternalId = text(LIMITS.attributeChars);
+
+export const WriteMode = defaulted(enums(['overwrite', 'merge']), 'overwrite');
+
+// ISO 3166-1 alpha-2, officially assigned codes.
+const COUNTRIES = new Set(
+  (
+    'ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJBLBMBNBOBQBRBSBTBVBWBYBZCACCCDCFCGCHCICKCLCMCNCOCRCUCVCWCXCYCZ' +
+    'DEDJDKDMDODZECEEEGEHERESETFIFJFKFMFOFRGAGBGDGEGFGGGHGIGLGMGNGPGQGRGSGTGUGWGYHKHMHNHRHTHUIDIEILIMINIOIQIRISIT' +
+    'JEJMJOJPKEKGKHKIKMKNKPKRKWKYKZLALBLCLILKLRLSLTLULVLYMAMCMDMEMFMGMHMKMLMMMNMOMPMQMRMSMTMUMVMWMXMYMZNANCNENFNGNI' +
+    'NLNONPNRNUNZOMPAPEPFPGPHPKPLPMPNPRPSPTPWPYQARERORSRURWSASBSCSDSESGSHSISJSKSLSMSNSOSRSSSTSVSXSYSZTCTDTFTGTHTJTK' +
+    'TLTMTNTOTRTTTVTWTZUAUGUMUSUYUZVAVCVEVGVIVNVUWFWSYEYTZAZMZW'
+  ).match(/../g),
+);
+export const COUNTRY_COUNT = COUNTRIES.size;
+
+export const CountryCode = coerce(
+  rule<string>('CountryCode', 'an ISO 3166-1 alpha-2 country code such as "FR"', (v) => typeof v === 'string' && COUNTRIES.has(v)),
+  string(),
+  (s) => s.trim().toUpperCase(),
+);
+
+export const Email = rule<string>(
+  'Email',
+  `an email address of at most ${LIMITS.emailChars} characters`,
+  (v) => typeof v === 'string' && v.length <= LIMITS.emailChars && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v),
+);
+export const TwitterName = rule<string>(
+  'TwitterName',
+  'a Twitter name of 1 to 15 letters, digits or underscores, with an optional leading @',
+  (v) => typeof v === 'string' && /^@?\w{1,15}$/.test(v),
+);
+export const Phone = rule<string>(
+  'Phone',
+  'a phone number in international format, "+" then 6 to 15 digits, such as "+33612345678"',
+  (v) => typeof v === 'string' && /^\+\d{6,15}$/.test(v),
+);
+export const Title = enums(['mr', 'miss', 'mme', 'dr']);
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype']);
+const FIELD_KEY = new RegExp(`^[A-Za-z0-9_.-]{1,${LIMITS.extraKeyChars}}$`);
+
+/** Custom fields: a flat object of string, number or boolean values. */
+export const Extra = define<Record<string, string | number | boolean>>('Extra', (value) => {
+  if (!isPlainObject(value)) return `Expected a flat object of custom fields, but received: ${show(value)}`;
+  const keys = Object.keys(value);
+  if (keys.length > LIMITS.extraFields) {
+    return `Expected at most ${LIMITS.extraFields} custom fields, but received: ${keys.length}`;
+  }
+  for (const key of keys) {
+    if (FORBIDDEN_KEYS.has(key)) return `${key}: is a reserved name and cannot be a custom field`;
+    if (!FIELD_KEY.test(key)) {
+      return `${show(key)}: Expected a field name of 1 to ${LIMITS.extraKeyChars} letters, digits, "_", "." or "-"`;
+    }
+    const field = value[key];
+    const ok =
+      typeof field === 'boolean' ||
+      (typeof field === 'number' && Number.isFinite(field)) ||
+      (typeof field === 'string' && field.length <= LIMITS.attributeChars);
+    if (!ok) {
+      return `${key}: Expected a string of at most ${LIMITS.attributeChars} characters, a finite number or a boolean, but received: ${show(field)}`;
+    }
+  }
+  return true;
+});
+
+const name = text(LIMITS.nameChars);
+const free = text(LIMITS.attributeChars);
+
+export const Attributes = refine(
+  object({
+    first_name: name,
+    last_name: name,
+    email: optional(Email),
+    twitter_name: optional(TwitterName),
+    phone: optional(Phone),
+    zip_code: optional(text(LIMITS.zipChars)),
+    title: optional(Title),
+    job_title: optional(free),
+    country_code: optional(CountryCode),
+    external_id: optional(ExternalId),
+    company: optional(free),
+    extra: optional(Extra),
+  }),
+  'EmailOrTwitter',
+  (a) => a.email !== undefined || a.twitter_name !== undefined || 'Expected an email or a twitter_name, but received neither',
+);
+export type Attributes = Infer<typeof Attributes>;
+
+export const Identity = refine(
+  object({
+    flm_api_token: optional(ApiToken),
+    external_id: optional(ExternalId),
+    audience_id: optional(AudienceId),
+  }),
+  'AnyIdentity',
+  (i) =>
+    i.flm_api_token !== undefined ||
+    i.external_id !== undefined ||
+    i.audience_id !== undefined ||
+    'Expected one of flm_api_token, external_id or audience_id, but received none',
+);
+export type Identity = Infer<typeof Identity>;
+
+export const Consent = enums(['granted', 'denied']);
