@@ -3,10 +3,11 @@
 //   dist/flm.js (+ .map)                    the browser bundle, IIFE, ES2017
 //   dist/index.mjs, dist/types/             the npm package, ESM with declarations
 //   dist/collector.mjs                      the local Flamefy API stand-in
-import { build, transform } from 'esbuild';
+import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { minifyLoader, snippetHtml } from './snippet/build.mjs';
 
 // Budgets only ever go down.
 const BUDGETS = {
@@ -20,18 +21,9 @@ const log = (line) => quiet || console.log(line);
 rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist', { recursive: true });
 
-// The loader: ES5 in, ES5 out. esbuild refuses to emit syntax that es5 lacks.
-const loader = await transform(readFileSync('snippet/loader.js', 'utf8'), {
-  minify: true,
-  target: 'es5',
-  legalComments: 'none',
-});
-const snippet = loader.code.trim();
+const snippet = await minifyLoader();
 writeFileSync('dist/snippet.min.js', `${snippet}\n`);
-writeFileSync(
-  'dist/snippet.html',
-  `<script>\n${snippet}\nflmq.push(['init', { apiUrl: 'FLM_API_URL' }]);\n</script>\n`,
-);
+writeFileSync('dist/snippet.html', snippetHtml(snippet));
 
 const shared = { bundle: true, logLevel: 'warning', legalComments: 'none' };
 

@@ -5,6 +5,7 @@
  *
  * - flmq is created once; running the loader twice injects nothing more.
  * - The injected script inherits the nonce of the one running this (strict CSP).
+ * - A script inserted by script is async already: no async attribute needed.
  * - Where the page enforces Trusted Types, a plain string src throws, and only
  *   then is a 'flamefy' policy created to pass the bundle's address.
  */
@@ -14,8 +15,7 @@
   q.flmLoader = 1;
   var s = d.createElement('script');
   var c = d.currentScript || d.querySelector('script[nonce]');
-  if (c && c.nonce) s.nonce = c.nonce;
-  s.async = true;
+  if (c) s.nonce = c.nonce;
   try {
     s.src = u;
   } catch (e) {

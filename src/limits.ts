@@ -1,7 +1,7 @@
 /**
  * Input limits. Past one, the command is refused with a clear error; nothing is
- * ever cut silently. Chosen so that the largest valid message stays well under
- * maxMessageBytes, itself far under the 64 KiB a beacon may carry.
+ * ever cut silently. maxMessageBytes keeps every message far under the 64 KiB a
+ * beacon may carry, whatever the fields add up to.
  */
 export const LIMITS = Object.freeze({
   /** Longest tag, in characters. */

@@ -40,5 +40,6 @@ export function utf8Length(text: string): number {
 }
 
 export function createMessage(fields: MessageFields, seq: number, capturedAt: number): Message {
-  return { id: newId(), type: fields.type, ts: new Date(capturedAt).toISOString(), seq, ...fields } as Message;
+  // The envelope first, in the order the contract shows it.
+  return Object.assign({ id: newId(), type: fields.type, ts: new Date(capturedAt).toISOString(), seq }, fields) as Message;
 }

@@ -53,7 +53,7 @@ export const InitOptions = object({
   debug: optional(boolean()),
   consent: optional(enums(['granted', 'pending'])),
   cookieDomain: optional(size(string(), 1, 253)),
-  cookieDays: optional(refine(number(), 'days', (n) => (n > 0 && n <= 3650) || `Expected days from 0 to 3650, but received: ${n}`)),
+  cookieDays: optional(refine(number(), 'days', (n) => (n > 0 && n <= 3650) || `Expected a number of days above 0 and at most 3650, but received: ${n}`)),
   batchSize: optional(between(integer(), 1, 500, 'a count')),
   batchWaitMs: optional(between(integer(), 0, 60_000, 'milliseconds')),
   maxBatchBytes: optional(between(integer(), 1024, 60 * 1024, 'bytes')),

@@ -46,8 +46,11 @@ export function installQueue(win: Record<string, unknown>, run: Runner, report: 
     pumping = false;
   };
 
-  const enqueue = (item: unknown) => {
-    fifo[fifo.length] = { item, at: Date.now() };
+  // All of one push is queued before any of it runs, so that what its commands
+  // push in turn comes after the rest of it.
+  const enqueue = (items: ArrayLike<unknown>) => {
+    const at = Date.now();
+    for (let i = 0; i < items.length; i++) fifo[fifo.length] = { item: items[i], at };
     if (!pumping) pump();
   };
 
@@ -58,11 +61,11 @@ export function installQueue(win: Record<string, unknown>, run: Runner, report: 
       configurable: true,
       writable: true,
       value: function push(): number {
-        for (let i = 0; i < arguments.length; i++) enqueue(arguments[i]);
+        enqueue(arguments);
         return 0;
       },
     });
-    for (const item of backlog) enqueue(item);
+    enqueue(backlog);
     return queue;
   };
 

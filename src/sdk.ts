@@ -17,7 +17,7 @@ import { InitOptions, resolveOptions, type Options } from './options';
 import type { MessageFields, MessageResult } from './protocol';
 import { Consent, type Identity } from './schemas';
 import { takeOver } from './delivery/takeover';
-import { createTabs } from './delivery/tabs';
+import { createTabs, type Tabs } from './delivery/tabs';
 import { watchPage } from './delivery/lifecycle';
 
 type State = 'uninitialised' | 'pending' | 'granted' | 'denied';
@@ -51,6 +51,7 @@ export class Sdk {
   private readonly identity = new IdentityBook(readToken);
   private outbox: Outbox | undefined;
   private delivery: Delivery | undefined;
+  private tabs: Tabs | undefined;
   private readonly pageId = newId().slice(0, 8);
 
   constructor(
@@ -159,9 +160,14 @@ export class Sdk {
     this.held = [];
     for (const h of held) h.reject(new FlmError(h.name, 'consent was denied'));
     this.delivery?.stop();
-    this.outbox?.clear();
+    if (this.outbox) {
+      for (const entry of this.outbox.values()) entry.settle?.reject(new FlmError(entry.message.type, 'consent was denied'));
+      this.outbox.clear();
+    }
+    this.tabs?.release(this.pageId);
     this.delivery = undefined;
     this.outbox = undefined;
+    this.tabs = undefined;
     this.identity.forget();
     const options = this.options!;
     removeToken({ domain: options.cookieDomain, days: options.cookieDays });
@@ -177,6 +183,8 @@ export class Sdk {
       { maxMessages: options.outboxMaxMessages, maxBytes: options.outboxMaxBytes },
       (entry, reason) => {
         log.debug(`dropped ${entry.message.type} ${entry.id}: ${reason} (${outbox.dropped} dropped so far)`);
+        // A registration pushed out will never answer: its waiters must move on.
+        this.onResult(entry, { id: entry.id, status: 'rejected', error: reason });
         entry.settle?.reject(new FlmError(entry.message.type, `dropped: ${reason}`));
       },
     );
@@ -203,6 +211,7 @@ export class Sdk {
 
     const store = openLocalStorage();
     const tabs = createTabs(site, store);
+    this.tabs = tabs;
     void tabs.claim(this.pageId).then(() => {
       if (this.outbox !== outbox) return;
       outbox.persistTo(store);

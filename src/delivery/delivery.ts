@@ -119,7 +119,8 @@ export class Delivery {
       this.openedAt = 0;
       return;
     }
-    this.openedAt = outbox.readyCount > batch.length ? now : 0;
+    // What this batch leaves behind has waited since openedAt already.
+    if (outbox.readyCount === batch.length) this.openedAt = 0;
     void this.send(batch);
   }
 
@@ -205,15 +206,12 @@ export class Delivery {
         this.release(entry, via);
         continue;
       }
+      const reason = `refused by the API: ${result.error ?? 'no reason given'}`;
+      if (result.status === 'rejected') log.error(`${entry.message.type}: ${reason}`);
       onResult(entry, result);
       outbox.remove(entry);
-      if (result.status === 'rejected') {
-        const reason = `refused by the API: ${result.error ?? 'no reason given'}`;
-        log.error(`${entry.message.type}: ${reason}`);
-        entry.settle?.reject(new FlmError(entry.message.type, reason));
-      } else {
-        entry.settle?.resolve(result);
-      }
+      if (result.status === 'rejected') entry.settle?.reject(new FlmError(entry.message.type, reason));
+      else entry.settle?.resolve(result);
     }
   }
 
@@ -221,6 +219,8 @@ export class Delivery {
   private refuse(batch: Entry[], reason: string): void {
     this.deps.log.error(`a batch of ${batch.length} messages was dropped: ${reason}`);
     for (const entry of batch) {
+      // As good as a rejection: whoever waits on this message must know.
+      this.deps.onResult(entry, { id: entry.id, status: 'rejected', error: reason });
       this.deps.outbox.remove(entry);
       entry.settle?.reject(new FlmError(entry.message.type, reason));
     }

@@ -66,7 +66,7 @@ export function decide(outcome: Outcome, attempt: Attempt): Decision {
     return { action: 'drop', reason: `the API answered ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ''}` };
   }
   const what = outcome.kind === 'network' ? `network error (${outcome.reason})` : `status ${outcome.status}`;
-  if (attempt.failures > RETRY_POLICY.maxAttempts || attempt.elapsedMs > RETRY_POLICY.maxElapsedMs) {
+  if (attempt.failures >= RETRY_POLICY.maxAttempts || attempt.elapsedMs > RETRY_POLICY.maxElapsedMs) {
     return { action: 'park', reason: `${what}, after ${attempt.failures} attempts` };
   }
   let delayMs = backoffMs(attempt.failures, attempt.random);

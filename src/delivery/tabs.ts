@@ -15,6 +15,8 @@ export interface Tabs {
   drain(takeOver: (isGone: (pageId: string) => Promise<boolean>) => Promise<void>): Promise<void>;
   /** Drops what is kept about a page that was taken over. */
   forget(pageId: string): void;
+  /** This page no longer counts as alive (consent withdrawn): it keeps nothing. */
+  release(pageId: string): void;
 }
 
 const HEARTBEAT_MS = 10_000;
@@ -30,13 +32,14 @@ export function createTabs(scope: string, store: Store | null): Tabs {
   const pageLock = (pageId: string) => `flm1:${scope}:page:${pageId}`;
 
   if (locks && typeof locks.request === 'function') {
+    let unlock = () => {};
     return {
       claim: (pageId) =>
         new Promise<void>((held) => {
           locks
             .request(pageLock(pageId), () => {
               held();
-              return new Promise(() => {}); // held until the page goes
+              return new Promise<void>((done) => (unlock = done)); // held until the page goes
             })
             .catch(() => held());
         }),
@@ -52,16 +55,18 @@ export function createTabs(scope: string, store: Store | null): Tabs {
             () => undefined,
           ),
       forget() {},
+      release: () => unlock(),
     };
   }
 
   const beatKey = (pageId: string) => `flm1hb:${scope}:${pageId}`;
+  let beating: ReturnType<typeof setInterval> | undefined;
   return {
     claim(pageId) {
       if (store) {
         const beat = () => store.set(beatKey(pageId), String(Date.now()));
         beat();
-        setInterval(beat, HEARTBEAT_MS);
+        beating = setInterval(beat, HEARTBEAT_MS);
       }
       return Promise.resolve();
     },
@@ -71,6 +76,10 @@ export function createTabs(scope: string, store: Store | null): Tabs {
         return !(last > Date.now() - HEARTBEAT_STALE_MS);
       }).catch(() => undefined),
     forget(pageId) {
+      store?.remove(beatKey(pageId));
+    },
+    release(pageId) {
+      clearInterval(beating);
       store?.remove(beatKey(pageId));
     },
   };

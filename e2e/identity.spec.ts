@@ -1,0 +1,39 @@
+import { bundleLoaded, expect, test } from './support/fixtures';
+
+const ADA = { first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com' };
+
+test.describe('identity', () => {
+  test('a tag pushed right after a registration carries the new token, kept in a cookie across reloads', async ({ page, site, collector }) => {
+    const url = site.page('/register', collector, {
+      before: `window.flmq = window.flmq || []; flmq.push(['audience.register', ${JSON.stringify(ADA)}], ['tag.add', 'vip']);`,
+    });
+    await page.goto(url);
+    const [registration, tag] = await collector.accepted(2);
+    const [audience] = await collector.audiences();
+    expect(registration).toMatchObject({ type: 'audience.register', attributes: ADA, write_mode: 'overwrite' });
+    expect(tag).toMatchObject({ type: 'tag.add', tag: 'vip', identity: { flm_api_token: audience.api_token } });
+
+    const [cookie] = (await page.context().cookies()).filter((c) => c.name === 'flm_api_token');
+    expect(cookie).toMatchObject({ value: audience.api_token, sameSite: 'Lax', secure: false, path: '/', httpOnly: false });
+    const days = (cookie.expires * 1000 - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(394);
+    expect(days).toBeLessThanOrEqual(395);
+
+    site.page('/later', collector, { after: `flmq.push(['tag.add', 'returning'])` });
+    await page.goto(`${site.url}/later`);
+    await page.waitForFunction(bundleLoaded);
+    const stored = await collector.accepted(3);
+    expect(stored[2]).toMatchObject({ type: 'tag.add', tag: 'returning', identity: { flm_api_token: audience.api_token } });
+  });
+
+  test('a command with no identity, no registration and no cookie is refused with a clear message', async ({ page, site, collector }) => {
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(site.page('/anonymous', collector, { after: `flmq.push(['tag.add', 'vip'])` }));
+    await expect.poll(() => errors.length).toBe(1);
+    expect(errors[0]).toBe(
+      '[flamefy] tag.add: argument 2 (identity): none given, no audience registered on this page, and no flm_api_token cookie',
+    );
+    expect((await collector.stats()).messages).toBe(0);
+  });
+});
