@@ -1,19 +1,23 @@
 // The programmatic API (CONTRACT.md section 4). Each call is a command run
 // through the same path as flmq.push: no second implementation to drift.
+import { arg } from './commands/command';
 import { readToken } from './cookie';
-import { FlmError } from './log';
+import { checkArgs } from './dispatch';
+import type { InitOptions } from './options';
 import type { MessageResult } from './protocol';
 import type { Attributes, Identity } from './schemas';
 import { StoryId } from './schemas';
-import { Sdk } from './sdk';
-import { validate } from 'superstruct';
-import { describe } from './dispatch';
-import type { InitOptions } from './options';
+import { createSdk } from './sdk';
 
-export const sdk = new Sdk();
+export const sdk = createSdk();
 
 type WriteMode = 'overwrite' | 'merge';
 type Registered = MessageResult & { attributes: Attributes };
+
+/** The id of an entity the API answered with; 0 when it gave none. */
+const idOf = (entity: { id: number } | undefined) => (entity && entity.id) || 0;
+
+const STORY_ID = { args: [arg('storyId', StoryId)] };
 
 export function init(options: InitOptions): Promise<void> {
   return sdk.run('init', [options]) as Promise<void>;
@@ -29,18 +33,17 @@ export class FlmAudience {
   ) {}
 
   static register(attributes: Attributes, writeMode?: WriteMode): Promise<FlmAudience> {
-    return sdk.run('audience.register', [attributes, writeMode]).then((r) => FlmAudience.from(r as Registered));
+    return sdk.run('audience.register', [attributes, writeMode]).then(audienceOf);
   }
 
   static registerViewer(storyId: number | string, attributes: Attributes, writeMode?: WriteMode): Promise<FlmAudience> {
-    return sdk
-      .run('audience.registerViewer', [storyId, attributes, writeMode])
-      .then((r) => FlmAudience.from(r as Registered));
+    return sdk.run('audience.registerViewer', [storyId, attributes, writeMode]).then(audienceOf);
   }
+}
 
-  private static from(result: Registered): FlmAudience {
-    return new FlmAudience(result.audience?.id ?? 0, result.audience?.api_token ?? '', result.attributes);
-  }
+function audienceOf(result: unknown): FlmAudience {
+  const { audience, attributes } = result as Registered;
+  return new FlmAudience(idOf(audience), (audience && audience.api_token) || '', attributes);
 }
 
 export class FlmEvent {
@@ -49,7 +52,7 @@ export class FlmEvent {
   static create(eventType: string, storyId: number | string, stepPosition: number | string, data?: Identity): Promise<FlmEvent> {
     return sdk
       .run('event.create', [eventType, storyId, stepPosition, data])
-      .then((r) => new FlmEvent((r as MessageResult).event?.id ?? 0));
+      .then((r) => new FlmEvent(idOf((r as MessageResult).event)));
   }
 }
 
@@ -63,24 +66,22 @@ export class FlmViewer {
   constructor(readonly id: number) {}
 
   static create(storyId: number | string, data?: Identity): Promise<FlmViewer> {
-    return sdk
-      .run('viewer.create', [storyId, data])
-      .then((r) => new FlmViewer((r as MessageResult).viewer?.id ?? 0));
+    return sdk.run('viewer.create', [storyId, data]).then((r) => new FlmViewer(idOf((r as MessageResult).viewer)));
   }
 
   /** The API address for this story's viewers; empty, with an error logged, before init or for a bad id. */
   static action(storyId: number | string): string {
-    const [error, id] = validate(storyId, StoryId, { coerce: true });
-    const fault = error
-      ? `argument 1 (storyId): ${describe(error)}`
+    const checked = checkArgs(STORY_ID, [storyId]);
+    const fault = !checked.ok
+      ? checked.fault
       : sdk.apiUrl === undefined
         ? 'called before init, so the API address is not known yet'
-        : undefined;
+        : '';
     if (fault) {
-      sdk.log.error(new FlmError('FlmViewer.action', fault).message);
+      sdk.log.error(`FlmViewer.action: ${fault}`);
       return '';
     }
-    return `${sdk.apiUrl}/v1/stories/${id}/viewers`;
+    return `${sdk.apiUrl}/v1/stories/${(checked as { values: unknown[] }).values[0]}/viewers`;
   }
 }
 

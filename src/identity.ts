@@ -5,34 +5,34 @@ import type { Identity } from './schemas';
 
 export type Resolution = { identity: Identity } | { after: string } | undefined;
 
-export class IdentityBook {
-  private pending: string | undefined;
-  private token: string | undefined;
-
-  constructor(private readonly cookieToken: () => string | undefined) {}
-
-  current(): Resolution {
-    if (this.pending) return { after: this.pending };
-    return this.known();
-  }
-
+export interface IdentityBook {
+  current(): Resolution;
   /** The page's token or the cookie's, never a registration in flight. */
-  known(): { identity: Identity } | undefined {
-    const token = this.token ?? this.cookieToken();
-    return token ? { identity: { flm_api_token: token } } : undefined;
-  }
+  known(): { identity: Identity } | undefined;
+  registering(messageId: string): void;
+  registered(messageId: string, token: string | undefined): void;
+  forget(): void;
+}
 
-  registering(messageId: string): void {
-    this.pending = messageId;
-  }
-
-  registered(messageId: string, token: string | undefined): void {
-    if (token) this.token = token;
-    if (this.pending === messageId) this.pending = undefined;
-  }
-
-  forget(): void {
-    this.pending = undefined;
-    this.token = undefined;
-  }
+export function createIdentityBook(cookieToken: () => string | undefined): IdentityBook {
+  let pending: string | undefined;
+  let token: string | undefined;
+  const book: IdentityBook = {
+    current: () => (pending ? { after: pending } : book.known()),
+    known() {
+      const found = token || cookieToken();
+      return found ? { identity: { flm_api_token: found } } : undefined;
+    },
+    registering(messageId) {
+      pending = messageId;
+    },
+    registered(messageId, given) {
+      if (given) token = given;
+      if (pending === messageId) pending = undefined;
+    },
+    forget() {
+      pending = token = undefined;
+    },
+  };
+  return book;
 }

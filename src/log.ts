@@ -1,6 +1,5 @@
 // The SDK's only voice in the page. The host may have replaced or removed
 // console, so every call is guarded: logging must never throw into the page.
-const PREFIX = '[flamefy]';
 
 export interface Log {
   /** One line for a fault the user must fix or know of. */
@@ -11,22 +10,18 @@ export interface Log {
 }
 
 export function createLog(): Log {
+  const write = (method: 'error' | 'info', line: string, details: unknown[]) => {
+    try {
+      console[method](`[flamefy] ${line}`, ...details);
+    } catch {
+      // No console to speak to: nothing else is safe to do.
+    }
+  };
   const log: Log = {
     debugEnabled: false,
-    error(line) {
-      try {
-        console.error(`${PREFIX} ${line}`);
-      } catch {
-        // No console to speak to: nothing else is safe to do.
-      }
-    },
+    error: (line) => write('error', line, []),
     debug(line, ...details) {
-      if (!log.debugEnabled) return;
-      try {
-        console.info(`${PREFIX} ${line}`, ...details);
-      } catch {
-        // As above.
-      }
+      if (log.debugEnabled) write('info', line, details);
     },
   };
   return log;

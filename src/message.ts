@@ -2,27 +2,24 @@
 // a capture time, a per-page order, and the fields of its type.
 import type { Message, MessageFields } from './protocol';
 
-const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => (b + 256).toString(16).slice(1)).join('');
-
 /**
- * A random 128-bit id. crypto.randomUUID needs a secure context (plain http
- * pages lack it, https://developer.mozilla.org/docs/Web/API/Crypto/randomUUID);
- * getRandomValues does not; Math.random is the last resort of very old engines.
+ * A random 128-bit id, RFC 4122 version 4. getRandomValues works on every page,
+ * where crypto.randomUUID needs a secure context (plain http pages lack it,
+ * https://developer.mozilla.org/docs/Web/API/Crypto/randomUUID); Math.random is
+ * the last resort of engines without crypto.
  */
 export function newId(): string {
-  const c = typeof crypto === 'undefined' ? undefined : crypto;
-  try {
-    if (c && typeof c.randomUUID === 'function') return c.randomUUID();
-  } catch {
-    // Some engines define it but throw outside a secure context.
-  }
   const bytes = new Uint8Array(16);
-  if (c && typeof c.getRandomValues === 'function') c.getRandomValues(bytes);
-  else for (let i = 0; i < 16; i++) bytes[i] = (Math.random() * 256) | 0;
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const h = hex(bytes);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  try {
+    crypto.getRandomValues(bytes);
+  } catch {
+    for (let i = 0; i < 16; i++) bytes[i] = Math.random() * 256;
+  }
+  bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
+  bytes[8] = (bytes[8] & 0x3f) | 0x80; // variant 10
+  let hex = '';
+  for (const byte of bytes) hex += (byte + 256).toString(16).slice(1);
+  return hex.replace(/(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
 }
 
 /** Bytes of a string once UTF-8 encoded, without allocating the encoding. */

@@ -1,5 +1,6 @@
 // The one home of init options: their type, their defaults and their check.
-import { boolean, enums, integer, number, object, optional, refine, size, string, type Infer } from 'superstruct';
+import { boolean, integer, number, object, optional, string, type Infer } from 'superstruct';
+import { oneOf, refined, shaped } from './schemas';
 
 export interface Options {
   /** Base address of the Flamefy API, without a trailing slash. Required. */
@@ -36,42 +37,52 @@ export const DEFAULTS: Readonly<Omit<Options, 'apiUrl'>> = Object.freeze({
   outboxMaxBytes: 1024 * 1024,
 });
 
-const between = (struct: ReturnType<typeof integer>, lo: number, hi: number, what: string) =>
-  refine(struct, 'range', (n) => (n >= lo && n <= hi) || `Expected ${what} from ${lo} to ${hi}, but received: ${n}`);
+/** The page's address, against which a relative apiUrl resolves; none outside a browser. */
+export const pageHref = (): string | undefined => (typeof location === 'undefined' ? undefined : location.href);
 
-const ApiUrl = refine(string(), 'ApiUrl', (url) => {
+/** An optional integer option from lo to hi; what names its unit in the error. */
+const between = (lo: number, hi: number, what: string) =>
+  optional(refined(integer(), (n) => (n >= lo && n <= hi) || `Expected ${what} from ${lo} to ${hi}, but received: ${n}`));
+
+const ApiUrl = refined(string(), (url) => {
+  let protocol = '';
   try {
-    const { protocol } = new URL(url, typeof location === 'undefined' ? undefined : location.href);
-    return protocol === 'https:' || protocol === 'http:' || `Expected an http or https address, but received: "${url}"`;
+    protocol = new URL(url, pageHref()).protocol;
   } catch {
-    return `Expected an http or https address, but received: "${url}"`;
+    // Not an address at all.
   }
+  return protocol === 'https:' || protocol === 'http:' || `Expected an http or https address, but received: "${url}"`;
 });
 
-export const InitOptions = object({
+export const InitOptions = shaped(object({
   apiUrl: ApiUrl,
   debug: optional(boolean()),
-  consent: optional(enums(['granted', 'pending'])),
-  cookieDomain: optional(size(string(), 1, 253)),
-  cookieDays: optional(refine(number(), 'days', (n) => (n > 0 && n <= 3650) || `Expected a number of days above 0 and at most 3650, but received: ${n}`)),
-  batchSize: optional(between(integer(), 1, 500, 'a count')),
-  batchWaitMs: optional(between(integer(), 0, 60_000, 'milliseconds')),
-  maxBatchBytes: optional(between(integer(), 1024, 60 * 1024, 'bytes')),
-  outboxMaxMessages: optional(between(integer(), 1, 100_000, 'a count')),
-  outboxMaxBytes: optional(between(integer(), 1024, 4 * 1024 * 1024, 'bytes')),
-});
+  consent: optional(oneOf('consent', 'granted', 'pending')),
+  // superstruct's size() words it so; it is refine() underneath (see refined).
+  cookieDomain: optional(
+    refined(
+      string(),
+      (domain) =>
+        (domain.length > 0 && domain.length <= 253) ||
+        `Expected a string with a length between \`1\` and \`253\` but received one with a length of \`${domain.length}\``,
+    ),
+  ),
+  cookieDays: optional(refined(number(), (n) => (n > 0 && n <= 3650) || `Expected a number of days above 0 and at most 3650, but received: ${n}`)),
+  batchSize: between(1, 500, 'a count'),
+  batchWaitMs: between(0, 60_000, 'milliseconds'),
+  maxBatchBytes: between(1024, 60 * 1024, 'bytes'),
+  outboxMaxMessages: between(1, 100_000, 'a count'),
+  outboxMaxBytes: between(1024, 4 * 1024 * 1024, 'bytes'),
+}));
 export type InitOptions = Infer<typeof InitOptions>;
 
 /** The user's options over the defaults; the page address may turn debug on. */
 export function resolveOptions(given: InitOptions, pageUrl?: string): Options {
-  const base = typeof location === 'undefined' ? undefined : location.href;
-  const apiUrl = new URL(given.apiUrl, base).href.replace(/\/+$/, '');
-  const debugFromUrl = pageUrl ? /[?&]flm_debug=1(&|#|$)/.test(pageUrl) : false;
-  const options: Options = { ...DEFAULTS, apiUrl };
+  const options = Object.assign({}, DEFAULTS) as Options;
   for (const key of Object.keys(given) as (keyof InitOptions)[]) {
     if (given[key] !== undefined) (options as any)[key] = given[key];
   }
-  options.apiUrl = apiUrl;
-  options.debug = options.debug || debugFromUrl;
+  options.apiUrl = new URL(given.apiUrl, pageHref()).href.replace(/\/+$/, '');
+  options.debug = options.debug || (!!pageUrl && /[?&]flm_debug=1(&|#|$)/.test(pageUrl));
   return Object.freeze(options);
 }

@@ -2,6 +2,7 @@
 // replaces push on the SAME array, so references taken earlier keep working.
 // Commands pushed while draining (from a ready callback, say) run after those
 // already queued, never in the middle.
+import { textOf } from './dispatch';
 import { show } from './schemas';
 
 export type Runner = (name: string, args: unknown[], at: number) => void;
@@ -9,53 +10,55 @@ export type Runner = (name: string, args: unknown[], at: number) => void;
 // Set on window by the first copy of the bundle; a second copy does nothing.
 const INSTALLED = '__flamefyQueue';
 
-const isArguments = (value: unknown) => Object.prototype.toString.call(value) === '[object Arguments]';
+const { slice } = Array.prototype;
 
 export function installQueue(win: Record<string, unknown>, run: Runner, report: (line: string) => void): boolean {
   if (win[INSTALLED]) return false;
   Object.defineProperty(win, INSTALLED, { value: true });
 
-  const fifo: { item: unknown; at: number }[] = [];
-  let head = 0;
+  /** Commands not yet run, each with the time of its push. */
+  const fifo: [unknown, number][] = [];
   let pumping = false;
 
   const perform = (item: unknown, at: number) => {
-    if (!Array.isArray(item) && !isArguments(item)) {
+    // An arguments object, as a function flm(){flmq.push(arguments)} wrapper gives it.
+    if (!Array.isArray(item) && Object.prototype.toString.call(item) !== '[object Arguments]') {
       return report(`flmq.push: Expected a command such as ['tag.add', 'vip'], but received: ${show(item)}`);
     }
-    const command = Array.prototype.slice.call(item) as unknown[];
-    if (typeof command[0] !== 'string') {
-      return report(`flmq.push: Expected a command name as the first item, but received: ${show(command[0])}`);
+    // Indexes, not destructuring: a page may have replaced the array iterator.
+    const command = slice.call(item) as unknown[];
+    const name = command[0];
+    const args = slice.call(command, 1);
+    if (typeof name !== 'string') {
+      return report(`flmq.push: Expected a command name as the first item, but received: ${show(name)}`);
     }
-    run(command[0], command.slice(1), at);
-  };
-
-  const pump = () => {
-    pumping = true;
-    while (head < fifo.length) {
-      const { item, at } = fifo[head];
-      fifo[head++] = undefined as never;
-      try {
-        perform(item, at);
-      } catch {
-        // run() reports its own faults; nothing may escape into the page.
-      }
-    }
-    fifo.length = 0;
-    head = 0;
-    pumping = false;
+    run(name, args, at);
   };
 
   // All of one push is queued before any of it runs, so that what its commands
   // push in turn comes after the rest of it.
   const enqueue = (items: ArrayLike<unknown>) => {
     const at = Date.now();
-    for (let i = 0; i < items.length; i++) fifo[fifo.length] = { item: items[i], at };
-    if (!pumping) pump();
+    for (let i = 0; i < items.length; i++) fifo[fifo.length] = [items[i], at];
+    if (pumping) return;
+    pumping = true;
+    for (let head = 0; head < fifo.length; head++) {
+      const pushed = fifo[head];
+      fifo[head] = undefined as never; // run: let it go
+      try {
+        perform(pushed[0], pushed[1]);
+      } catch (error) {
+        // run() reports its own faults: this is the item itself that could not
+        // be read (a Proxy or a getter of the page's that throws).
+        report(`flmq.push: could not read the command (${textOf(error)})`);
+      }
+    }
+    fifo.length = 0;
+    pumping = false;
   };
 
   const adopt = (queue: unknown[]): unknown[] => {
-    const backlog = Array.prototype.slice.call(queue) as unknown[];
+    const backlog = slice.call(queue);
     queue.length = 0;
     Object.defineProperty(queue, 'push', {
       configurable: true,
@@ -69,9 +72,10 @@ export function installQueue(win: Record<string, unknown>, run: Runner, report: 
     return queue;
   };
 
-  let current = adopt(Array.isArray(win.flmq) ? (win.flmq as unknown[]) : []);
-  if (win.flmq !== undefined && !Array.isArray(win.flmq)) {
-    report(`window.flmq: Expected an array, but received: ${show(win.flmq)}; it was replaced`);
+  const given = win.flmq;
+  let current = adopt(Array.isArray(given) ? given : []);
+  if (given !== undefined && !Array.isArray(given)) {
+    report(`window.flmq: Expected an array, but received: ${show(given)}; it was replaced`);
   }
   // A page that later assigns a new array to flmq keeps a working queue: the
   // new array is taken over like the first.

@@ -29,7 +29,7 @@ const ROWS: Record<string, Row[]> = {
     },
     { as: 'the country XX', args: [{ ...person, country_code: 'XX' }], fault: 'argument 1 (attributes): country_code: Expected an ISO 3166-1 alpha-2 country code such as "FR", but received: "XX"' },
     { as: 'an unknown field', args: [{ ...person, age: 36 }], fault: 'argument 1 (attributes): age: is not a known field' },
-    { as: 'an unknown write mode', args: [person, 'append'], fault: 'argument 2 (writeMode): Expected one of `"overwrite","merge"`, but received: "append"' },
+    { as: 'an unknown write mode', args: [person, 'append'], fault: 'argument 2 (writeMode): Expected one of "overwrite", "merge", but received: "append"' },
     { as: 'a third argument', args: [person, 'merge', 'x'], fault: 'Expected at most 2 arguments, but received 3' },
   ],
   'audience.registerViewer': [
@@ -37,7 +37,7 @@ const ROWS: Record<string, Row[]> = {
     { as: 'a numeric string story id', args: ['42', person, 'merge'], values: [42, person, 'merge'] },
     { as: 'story id 0', args: [0, person], fault: 'argument 1 (storyId): Expected a positive integer, but received: 0' },
     { as: 'attributes first', args: [person], fault: 'argument 1 (storyId): Expected a positive integer, but received: an object' },
-    { as: 'a bad title', args: [12, { ...person, title: 'sir' }], fault: 'argument 2 (attributes): title: Expected one of `"mr","miss","mme","dr"`, but received: "sir"' },
+    { as: 'a bad title', args: [12, { ...person, title: 'sir' }], fault: 'argument 2 (attributes): title: Expected one of "mr", "miss", "mme", "dr", but received: "sir"' },
   ],
   'event.create': [
     { as: 'step position 0 and no identity', args: ['video_play', 12, 0], values: ['video_play', 12, 0, undefined] },

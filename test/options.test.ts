@@ -26,7 +26,7 @@ describe('InitOptions', () => {
     { as: 'no apiUrl', value: {}, fault: 'apiUrl: Expected a string, but received: undefined' },
     { as: 'an ftp apiUrl', value: { apiUrl: 'ftp://api.example' }, fault: 'apiUrl: Expected an http or https address, but received: "ftp://api.example"' },
     { as: 'a javascript: apiUrl', value: { apiUrl: 'javascript:alert(1)' }, fault: 'apiUrl: Expected an http or https address' },
-    { as: "consent 'denied' at init", value: { apiUrl: API, consent: 'denied' }, fault: 'consent: Expected one of `"granted","pending"`, but received: "denied"' },
+    { as: "consent 'denied' at init", value: { apiUrl: API, consent: 'denied' }, fault: 'consent: Expected one of "granted", "pending", but received: "denied"' },
     { as: 'batchSize 0', value: { apiUrl: API, batchSize: 0 }, fault: 'batchSize: Expected a count from 1 to 500, but received: 0' },
     { as: 'batchSize 501', value: { apiUrl: API, batchSize: 501 }, fault: 'batchSize: Expected a count from 1 to 500, but received: 501' },
     { as: 'a decimal batchSize', value: { apiUrl: API, batchSize: 2.5 }, fault: 'batchSize: Expected an integer' },

@@ -111,7 +111,7 @@ runRows('WriteMode', WriteMode, [
   { value: 'overwrite' },
   { value: 'merge' },
   { value: undefined, becomes: 'overwrite', as: 'nothing, as overwrite' },
-  { value: 'MERGE', fault: 'Expected one of `"overwrite","merge"`, but received: "MERGE"' },
+  { value: 'MERGE', fault: 'Expected one of "overwrite", "merge", but received: "MERGE"' },
   { value: 'append', fault: 'Expected one of' },
 ]);
 
@@ -120,7 +120,7 @@ runRows('Title', Title, [
   { value: 'miss' },
   { value: 'mme' },
   { value: 'dr' },
-  { value: 'mrs', fault: 'Expected one of `"mr","miss","mme","dr"`, but received: "mrs"' },
+  { value: 'mrs', fault: 'Expected one of "mr", "miss", "mme", "dr", but received: "mrs"' },
   { value: 'MR', fault: 'Expected one of' },
 ]);
 
@@ -244,7 +244,7 @@ runRows('Attributes', Attributes, [
   },
   { value: { ...person, email: 'nope' }, as: 'a bad email', fault: 'email: Expected an email address' },
   { value: { ...person, phone: '0612' }, as: 'a bad phone', fault: 'phone: Expected a phone number in international format' },
-  { value: { ...person, title: 'sir' }, as: 'an unknown title', fault: 'title: Expected one of `"mr","miss","mme","dr"`, but received: "sir"' },
+  { value: { ...person, title: 'sir' }, as: 'an unknown title', fault: 'title: Expected one of "mr", "miss", "mme", "dr", but received: "sir"' },
   { value: { ...person, country_code: 'XX' }, as: 'the country code XX', fault: 'country_code: Expected an ISO 3166-1 alpha-2 country code' },
   { value: { ...person, zip_code: repeat(LIMITS.zipChars + 1) }, as: 'a zip code too long', fault: 'zip_code: Expected a non-empty string of at most 16' },
   { value: { ...person, nickname: 'Ada' }, as: 'an unknown field', fault: 'nickname: is not a known field' },

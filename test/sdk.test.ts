@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Sdk, scope } from '../src/sdk';
+import { createSdk, scope, type Sdk } from '../src/sdk';
 import { FlmError } from '../src/log';
 import type { Message } from '../src/protocol';
 import { accepted, acceptAll, fakeClock, FakeTransport, flamefyKeys, resetPage, spyErrors } from './support/fakes';
@@ -14,7 +14,7 @@ let transport: FakeTransport;
 let errors: ReturnType<typeof spyErrors>;
 
 function newSdk(): Sdk {
-  return new Sdk({ transport, clock: fakeClock, random: () => 0.5, watchPage: false });
+  return createSdk({ transport, clock: fakeClock, random: () => 0.5, watchPage: false });
 }
 
 /** Runs a command as the queue does: its promise is not the test's concern. */
@@ -242,7 +242,7 @@ describe('Sdk', () => {
       const sdk = newSdk();
       push(sdk, 'init', { apiUrl: API, consent: 'pending' });
       push(sdk, 'consent', 'yes');
-      expect(errors.lines()).toEqual(['[flamefy] consent: argument 1 (state): Expected one of `"granted","denied"`, but received: "yes"']);
+      expect(errors.lines()).toEqual(['[flamefy] consent: argument 1 (state): Expected one of "granted", "denied", but received: "yes"']);
     });
   });
 

@@ -1,10 +1,10 @@
 // The sender: takes ready messages from the outbox in batches, one request at a
 // time (so the API sees them in capture order), applies the retry policy to what
 // comes back, and empties everything by beacon when the page is hidden or left.
-import { FlmError, type Log } from '../log';
+import type { Log } from '../log';
 import { utf8Length } from '../message';
 import type { MessageResult } from '../protocol';
-import type { Entry, Outbox, Via } from './outbox';
+import { rejectEntry, type Entry, type Outbox, type Via } from './outbox';
 import { decide, type Outcome } from './policy';
 import { batchBody, KEEPALIVE_QUOTA_BYTES, type Transport } from './transport';
 
@@ -43,285 +43,257 @@ export interface DeliveryDeps {
   onResult(entry: Entry, result: MessageResult): void;
 }
 
-export class Delivery {
-  private timer: unknown = undefined;
-  private timerAt = Infinity;
-  private sending = false;
-  private failures = 0;
-  private failingSince = 0;
-  private retryAt = 0;
-  private parked = false;
-  private hidden = false;
-  private stopped = false;
-  /** After a 413, batches carry at most this many messages until one succeeds. */
-  private splitTo = Infinity;
-  /** When the oldest ready message not yet sent began to wait; 0 when none. */
-  private openedAt = 0;
-  private keepaliveBytes = 0;
-  private beaconBytes = 0;
-
-  constructor(
-    private readonly config: DeliveryConfig,
-    private readonly deps: DeliveryDeps,
-  ) {}
-
+export interface Delivery {
   /** A message became ready: new, given its identity, or taken over. O(1). */
-  ready(): void {
-    if (this.stopped) return;
-    if (this.hidden) {
-      // Pushed while leaving: out at once, once this task's pushes are in.
-      Promise.resolve().then(() => this.leave());
-      return;
-    }
-    const now = this.deps.clock.now();
-    if (!this.openedAt) this.openedAt = now;
-    if (this.deps.outbox.readyCount >= this.batchLimit()) this.armAt(now);
-    else this.armAt(this.openedAt + this.config.batchWaitMs);
-  }
-
+  ready(): void;
   /** The page is hidden or being left: everything unsent goes now. */
-  hide(): void {
-    this.hidden = true;
-    this.leave();
-  }
-
+  hide(): void;
   /** Visible again: what went by beacon had no answer, so it goes again by fetch. */
-  show(): void {
-    this.hidden = false;
-    this.parked = false;
-    this.beaconBytes = 0;
-    for (const entry of this.deps.outbox.values()) this.release(entry, 'beacon');
-    this.afterSend();
-  }
-
+  show(): void;
   /** Back online: no backoff wait stands between the network and the messages. */
-  online(): void {
-    this.parked = false;
-    this.retryAt = 0;
-    this.armAt(this.deps.clock.now());
-  }
+  online(): void;
+  stop(): void;
+}
 
-  stop(): void {
-    this.stopped = true;
-    if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-  }
+export function createDelivery(config: DeliveryConfig, deps: DeliveryDeps): Delivery {
+  let timer: unknown;
+  let timerAt = Infinity;
+  let sending = false;
+  let failures = 0;
+  let failingSince = 0;
+  let retryAt = 0;
+  let parked = false;
+  let hidden = false;
+  let leaving = false;
+  let stopped = false;
+  /** After a 413, batches carry at most this many messages until one succeeds. */
+  let splitTo = Infinity;
+  /** When the oldest ready message not yet sent began to wait; 0 when none. */
+  let openedAt = 0;
+  /** Bodies in flight that count against the browser's 64 KiB. */
+  let keepaliveBytes = 0;
+  let beaconBytes = 0;
 
-  flush(): void {
-    if (this.sending || this.parked || this.hidden || this.stopped) return;
-    // Offline, no attempt is spent: the online event brings us back.
-    if (!this.deps.isOnline()) return;
-    const now = this.deps.clock.now();
-    if (now < this.retryAt) return this.armAt(this.retryAt);
-    const { outbox } = this.deps;
-    const batch = outbox.takeReady(this.batchLimit(), this.config.maxBatchBytes);
-    if (!batch.length) {
-      this.openedAt = 0;
-      return;
-    }
-    // What this batch leaves behind has waited since openedAt already.
-    if (outbox.readyCount === batch.length) this.openedAt = 0;
-    void this.send(batch);
-  }
+  const batchLimit = () => Math.min(config.batchSize, splitTo);
+  const bodyOf = (batch: Entry[]) => batchBody(batch.map((entry) => entry.json), deps.clock.now());
+  /** Bytes that a beacon or a keepalive fetch may still carry. */
+  const roomBytes = () => Math.min(config.maxBatchBytes, KEEPALIVE_QUOTA_BYTES - keepaliveBytes - beaconBytes);
 
-  private batchLimit(): number {
-    return Math.min(this.config.batchSize, this.splitTo);
-  }
+  const sent = (batch: Entry[], bytes: number, via: Via) => deps.log.debug(`${batch.length} messages, ${bytes} bytes, by ${via}`);
 
-  private async send(batch: Entry[]): Promise<void> {
-    const { clock, outbox, transport, log } = this.deps;
-    const body = batchBody(
-      batch.map((e) => e.json),
-      clock.now(),
-    );
-    const bytes = utf8Length(body);
-    const keepalive = bytes <= KEEPALIVE_MAX_BYTES && this.keepaliveBytes + bytes <= KEEPALIVE_QUOTA_BYTES;
-    const via: Via = keepalive ? 'keepalive' : 'fetch';
-    for (const entry of batch) outbox.setVia(entry, via);
-    this.sending = true;
-    if (keepalive) this.keepaliveBytes += bytes;
-    log.debug(`batch: ${batch.length} messages, ${bytes} bytes, by ${via}`);
-    let outcome: Outcome;
-    try {
-      outcome = await transport.post(this.config.url, body, keepalive);
-    } catch (error) {
-      outcome = { kind: 'network', reason: String(error) };
-    }
-    this.sending = false;
-    if (keepalive) this.keepaliveBytes -= bytes;
-    if (this.stopped) return;
-    this.settle(batch, via, outcome);
-    this.afterSend();
-  }
+  const release = (entry: Entry, via: Via) => {
+    if (entry.via === via) deps.outbox.setVia(entry, undefined);
+  };
 
-  private settle(batch: Entry[], via: Via, outcome: Outcome): void {
-    const { clock, log, random } = this.deps;
+  /** Hands a message its answer, then forgets it. */
+  const conclude = (entry: Entry, result: MessageResult, reason: string) => {
+    deps.onResult(entry, result);
+    deps.outbox.remove(entry);
+    if (result.status === 'rejected') rejectEntry(entry, reason);
+    else if (entry.settle) entry.settle.resolve(result);
+  };
+
+  /** Drops messages that can never succeed, with one line for the whole batch. */
+  const refuse = (batch: Entry[], reason: string) => {
+    deps.log.error(`a batch of ${batch.length} messages was dropped: ${reason}`);
+    // As good as a rejection: whoever waits on these messages must know.
+    for (const entry of batch) conclude(entry, { id: entry.id, status: 'rejected', error: reason }, reason);
+  };
+
+  const settle = (batch: Entry[], via: Via, outcome: Outcome) => {
     if (outcome.kind === 'answer' && !Array.isArray(outcome.results)) {
       outcome = { kind: 'network', reason: 'an answer without results' };
     }
-    const now = clock.now();
+    const now = deps.clock.now();
     const decision = decide(outcome, {
-      failures: this.failures + 1,
-      elapsedMs: this.failures ? now - this.failingSince : 0,
+      failures: failures + 1,
+      elapsedMs: failures ? now - failingSince : 0,
       now,
-      random,
+      random: deps.random,
     });
-    switch (decision.action) {
-      case 'done':
-        this.failures = 0;
-        this.retryAt = 0;
-        this.splitTo = Infinity;
-        this.apply(batch, via, (outcome as { results: MessageResult[] }).results);
-        return;
-      case 'split':
-        if (batch.length === 1) return this.refuse(batch, 'the API answered 413: this message is too large');
-        this.splitTo = Math.ceil(batch.length / 2);
-        log.debug(`413: batches now carry at most ${this.splitTo} messages`);
-        for (const entry of batch) this.release(entry, via);
-        return;
-      case 'drop':
-        return this.refuse(batch, decision.reason);
-      case 'retry':
-        if (!this.failures) this.failingSince = now;
-        this.failures++;
-        this.retryAt = now + decision.delayMs;
-        log.debug(`retry ${this.failures} of ${batch.length} messages in ${decision.delayMs} ms`, outcome);
-        for (const entry of batch) this.release(entry, via);
-        return;
-      case 'park':
-        this.parked = true;
-        log.debug(`giving up on this page (${decision.reason}); the messages stay stored for the next one`);
-        for (const entry of batch) this.release(entry, via);
-    }
-  }
-
-  private apply(batch: Entry[], via: Via, results: MessageResult[]): void {
-    const { outbox, log, onResult } = this.deps;
-    const byId = new Map<string, MessageResult>();
-    for (const result of results) if (result && typeof result.id === 'string') byId.set(result.id, result);
-    for (const entry of batch) {
-      const result = byId.get(entry.id);
-      // No answer for it: it goes again with the next batch.
-      if (!result) {
-        this.release(entry, via);
-        continue;
+    if (decision.action === 'done') {
+      failures = retryAt = 0;
+      splitTo = Infinity;
+      const byId = new Map<string, MessageResult>();
+      for (const result of (outcome as { results: MessageResult[] }).results) {
+        if (result && typeof result.id === 'string') byId.set(result.id, result);
       }
-      const reason = `refused by the API: ${result.error ?? 'no reason given'}`;
-      if (result.status === 'rejected') log.error(`${entry.message.type}: ${reason}`);
-      onResult(entry, result);
-      outbox.remove(entry);
-      if (result.status === 'rejected') entry.settle?.reject(new FlmError(entry.message.type, reason));
-      else entry.settle?.resolve(result);
+      for (const entry of batch) {
+        const result = byId.get(entry.id);
+        // No answer for it: it goes again with the next batch.
+        if (!result) {
+          release(entry, via);
+          continue;
+        }
+        const reason = `refused by the API: ${result.error == null ? 'no reason given' : result.error}`;
+        if (result.status === 'rejected') deps.log.error(`${entry.message.type}: ${reason}`);
+        conclude(entry, result, reason);
+      }
+      return;
     }
-  }
-
-  /** Drops messages that can never succeed, with one line for the whole batch. */
-  private refuse(batch: Entry[], reason: string): void {
-    this.deps.log.error(`a batch of ${batch.length} messages was dropped: ${reason}`);
-    for (const entry of batch) {
-      // As good as a rejection: whoever waits on this message must know.
-      this.deps.onResult(entry, { id: entry.id, status: 'rejected', error: reason });
-      this.deps.outbox.remove(entry);
-      entry.settle?.reject(new FlmError(entry.message.type, reason));
+    if (decision.action === 'drop') return refuse(batch, decision.reason);
+    if (decision.action === 'split') {
+      if (batch.length === 1) return refuse(batch, 'the API answered 413: this message is too large');
+      splitTo = Math.ceil(batch.length / 2);
+      deps.log.debug(`413: batches of ${splitTo} at most`);
+    } else if (decision.action === 'retry') {
+      if (!failures) failingSince = now;
+      failures++;
+      retryAt = now + decision.delayMs;
+      deps.log.debug(`retry ${failures} in ${decision.delayMs} ms`, outcome);
+    } else {
+      parked = true;
+      deps.log.debug(`parked: ${decision.reason}`);
     }
-  }
+    for (const entry of batch) release(entry, via);
+  };
 
-  private release(entry: Entry, via: Via): void {
-    if (entry.via === via) this.deps.outbox.setVia(entry, undefined);
-  }
-
-  private afterSend(): void {
-    if (this.parked || this.hidden || this.stopped) return;
-    const now = this.deps.clock.now();
-    const ready = this.deps.outbox.readyCount;
-    if (!ready) return;
-    if (this.retryAt > now) return this.armAt(this.retryAt);
-    if (ready >= this.batchLimit()) return this.armAt(now);
-    if (!this.openedAt) this.openedAt = now;
-    this.armAt(this.openedAt + this.config.batchWaitMs);
-  }
-
-  private armAt(at: number): void {
-    if (this.stopped) return;
-    const { clock } = this.deps;
-    if (this.timer !== undefined) {
-      if (this.timerAt <= at) return;
-      clock.clearTimeout(this.timer);
+  /** Posts a batch, its messages in flight meanwhile; resolves with what came back. */
+  const post = async (batch: Entry[], body: string, bytes: number, via: Via): Promise<Outcome> => {
+    const keepalive = via === 'keepalive';
+    for (const entry of batch) deps.outbox.setVia(entry, via);
+    if (keepalive) keepaliveBytes += bytes;
+    sent(batch, bytes, via);
+    try {
+      return await deps.transport.post(config.url, body, keepalive);
+    } catch (error) {
+      return { kind: 'network', reason: String(error) };
+    } finally {
+      if (keepalive) keepaliveBytes -= bytes;
     }
-    this.timerAt = at;
-    this.timer = clock.setTimeout(
+  };
+
+  const flush = async () => {
+    // Offline, no attempt is spent: the online event brings us back.
+    if (sending || parked || hidden || stopped || !deps.isOnline()) return;
+    if (deps.clock.now() < retryAt) return armAt(retryAt);
+    const batch = deps.outbox.takeReady(batchLimit(), config.maxBatchBytes);
+    // What this batch leaves behind has waited since openedAt already.
+    if (deps.outbox.readyCount === batch.length) openedAt = 0;
+    if (!batch.length) return;
+    const body = bodyOf(batch);
+    const bytes = utf8Length(body);
+    const via = bytes <= KEEPALIVE_MAX_BYTES && keepaliveBytes + bytes <= KEEPALIVE_QUOTA_BYTES ? 'keepalive' : 'fetch';
+    sending = true;
+    const outcome = await post(batch, body, bytes, via);
+    sending = false;
+    if (stopped) return;
+    settle(batch, via, outcome);
+    schedule();
+  };
+
+  const armAt = (at: number) => {
+    // timerAt is Infinity when no timer is set.
+    if (stopped || timerAt <= at) return;
+    deps.clock.clearTimeout(timer);
+    timerAt = at;
+    timer = deps.clock.setTimeout(
       () => {
-        this.timer = undefined;
-        this.timerAt = Infinity;
-        this.flush();
+        timer = undefined;
+        timerAt = Infinity;
+        void flush();
       },
-      Math.max(0, at - clock.now()),
+      Math.max(0, at - deps.clock.now()),
     );
-  }
+  };
+
+  /** Arms the timer for the next batch: after a backoff, at once when full, else batchWaitMs after the oldest. */
+  const schedule = () => {
+    const ready = deps.outbox.readyCount;
+    if (parked || hidden || stopped || !ready) return;
+    const now = deps.clock.now();
+    if (retryAt > now) return armAt(retryAt);
+    if (ready >= batchLimit()) return armAt(now);
+    if (!openedAt) openedAt = now;
+    armAt(openedAt + config.batchWaitMs);
+  };
+
+  /**
+   * Sends chunk by beacon, or by keepalive fetch where there is no beacon. A
+   * refused one is split and tried again; false when nothing more can go now.
+   */
+  const leaveWith = (chunk: Entry[]): boolean => {
+    const body = bodyOf(chunk);
+    const bytes = utf8Length(body);
+    if (bytes <= roomBytes()) {
+      if (!deps.transport.hasBeacon) {
+        void post(chunk, body, bytes, 'keepalive').then((outcome) => stopped || settle(chunk, 'keepalive', outcome));
+        return true;
+      }
+      if (deps.transport.beacon(config.url, body)) {
+        beaconBytes += bytes;
+        for (const entry of chunk) deps.outbox.setVia(entry, 'beacon');
+        sent(chunk, bytes, 'beacon');
+        return true;
+      }
+    }
+    if (chunk.length === 1) {
+      deps.log.debug(`${chunk[0].id}: left for the next page`);
+      return false;
+    }
+    const half = Math.ceil(chunk.length / 2);
+    return leaveWith(chunk.slice(0, half)) && leaveWith(chunk.slice(half));
+  };
 
   /**
    * Sends everything not yet safely on its way, in chunks that keep beacons and
-   * keepalive fetches in flight under the browser's 64 KiB. A refused beacon is
-   * split and tried again; what still cannot go stays stored for the next page.
+   * keepalive fetches in flight under the browser's 64 KiB; what cannot go
+   * stays stored for the next page.
    */
-  private leave(): void {
-    if (this.stopped) return;
-    const pending: Entry[] = [];
-    // A plain fetch in flight dies with the page; a keepalive one does not.
-    for (const entry of this.deps.outbox.values()) {
-      if (!entry.after && (entry.via === undefined || entry.via === 'fetch')) pending[pending.length] = entry;
-    }
+  const leave = () => {
+    if (stopped) return;
     let chunk: Entry[] = [];
     let size = BODY_OVERHEAD;
-    for (const entry of pending) {
-      if (chunk.length && size + entry.bytes + 1 > this.chunkBytes()) {
-        if (!this.leaveWith(chunk)) return;
+    for (const entry of deps.outbox.values()) {
+      // A plain fetch in flight dies with the page; a keepalive one does not.
+      if (entry.after || (entry.via && entry.via !== 'fetch')) continue;
+      if (chunk.length && size + entry.bytes + 1 > roomBytes()) {
+        if (!leaveWith(chunk)) return;
         chunk = [];
         size = BODY_OVERHEAD;
       }
       chunk[chunk.length] = entry;
       size += entry.bytes + 1;
     }
-    if (chunk.length) this.leaveWith(chunk);
-  }
+    if (chunk.length) leaveWith(chunk);
+  };
 
-  private chunkBytes(): number {
-    return Math.min(this.config.maxBatchBytes, KEEPALIVE_QUOTA_BYTES - this.keepaliveBytes - this.beaconBytes);
-  }
-
-  /** False when nothing more can go now. */
-  private leaveWith(chunk: Entry[]): boolean {
-    const { clock, outbox, transport, log } = this.deps;
-    const body = batchBody(
-      chunk.map((e) => e.json),
-      clock.now(),
-    );
-    const bytes = utf8Length(body);
-    const fits = bytes <= this.chunkBytes();
-    if (fits && transport.hasBeacon && transport.beacon(this.config.url, body)) {
-      this.beaconBytes += bytes;
-      for (const entry of chunk) outbox.setVia(entry, 'beacon');
-      log.debug(`beacon: ${chunk.length} messages, ${bytes} bytes`);
-      return true;
-    }
-    if (fits && !transport.hasBeacon) {
-      for (const entry of chunk) outbox.setVia(entry, 'keepalive');
-      this.keepaliveBytes += bytes;
-      log.debug(`keepalive fetch (no beacon): ${chunk.length} messages, ${bytes} bytes`);
-      void transport.post(this.config.url, body, true).then(
-        (outcome) => {
-          this.keepaliveBytes -= bytes;
-          if (!this.stopped) this.settle(chunk, 'keepalive', outcome);
-        },
-        () => (this.keepaliveBytes -= bytes),
-      );
-      return true;
-    }
-    if (chunk.length === 1) {
-      log.debug(`could not send ${chunk[0].id} while leaving; it stays stored for the next page`);
-      return false;
-    }
-    const half = Math.ceil(chunk.length / 2);
-    return this.leaveWith(chunk.slice(0, half)) && this.leaveWith(chunk.slice(half));
-  }
+  return {
+    ready() {
+      if (stopped) return;
+      // Pushed while leaving: out at once, once this task's pushes are in (one
+      // pass over the outbox for all of them, not one each).
+      if (hidden) {
+        if (!leaving) {
+          leaving = true;
+          Promise.resolve().then(() => {
+            leaving = false;
+            leave();
+          });
+        }
+        return;
+      }
+      if (!openedAt) openedAt = deps.clock.now();
+      schedule();
+    },
+    hide() {
+      hidden = true;
+      leave();
+    },
+    show() {
+      hidden = parked = false;
+      beaconBytes = 0;
+      for (const entry of deps.outbox.values()) release(entry, 'beacon');
+      schedule();
+    },
+    online() {
+      parked = false;
+      retryAt = 0;
+      armAt(deps.clock.now());
+    },
+    stop() {
+      stopped = true;
+      deps.clock.clearTimeout(timer);
+    },
+  };
 }

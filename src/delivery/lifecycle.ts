@@ -5,14 +5,11 @@ import type { Delivery } from './delivery';
 
 export function watchPage(delivery: Delivery): void {
   if (typeof document === 'undefined' || typeof window === 'undefined') return;
-  document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'hidden') delivery.hide();
-    else delivery.show();
-  });
+  document.addEventListener('visibilitychange', () =>
+    document.visibilityState === 'hidden' ? delivery.hide() : delivery.show(),
+  );
   // Safari does not always fire visibilitychange when a page is left.
   window.addEventListener('pagehide', () => delivery.hide());
-  window.addEventListener('pageshow', (event) => {
-    if (event.persisted) delivery.show();
-  });
+  window.addEventListener('pageshow', (event) => event.persisted && delivery.show());
   window.addEventListener('online', () => delivery.online());
 }

@@ -2,9 +2,11 @@
 // its own key before its first send and removed when answered, so a command
 // costs one write and one removal whatever the outbox holds: no whole-queue
 // rewrite. Keys: flm1:<scope>:<page>:<message id>.
+import { FlmError } from '../log';
+import { utf8Length } from '../message';
+import type { Options } from '../options';
 import type { Message, MessageResult } from '../protocol';
 import type { Identity } from '../schemas';
-import { utf8Length } from '../message';
 import type { Store } from './storage';
 
 export type Via = 'fetch' | 'keepalive' | 'beacon';
@@ -24,183 +26,165 @@ export interface Entry {
   after?: string;
   /** How the message is in flight, if it is. */
   via?: Via;
+  /** Whoever captured it on this page; none for a message taken over. */
   settle?: Settle;
+  /** Its storage key, once written there. */
   key?: string;
 }
 
-interface Record {
+/** What storage holds for a message: the message, and the registration it waits for. */
+interface StoredRecord {
   m: Message;
   a?: string;
 }
 
-export interface OutboxLimits {
-  maxMessages: number;
-  maxBytes: number;
-}
+/** The caps, as init options name them. */
+export type OutboxLimits = Pick<Options, 'outboxMaxMessages' | 'outboxMaxBytes'>;
 
-export const KEY_PREFIX = 'flm1:';
-
-export class Outbox {
-  private entries = new Map<string, Entry>();
-  private waiting = new Map<string, Entry[]>();
-  private totalBytes = 0;
+export interface Outbox {
+  readonly size: number;
+  /** False once a write failed: the outbox then lives in memory for this page. */
+  readonly persistent: boolean;
   /** Ready: neither waiting for an identity nor in flight. */
-  readyCount = 0;
+  readonly readyCount: number;
   /** Messages pushed out by the caps, since the page loaded. */
-  dropped = 0;
-  private store: Store | null = null;
-  private writable = false;
-
-  constructor(
-    private readonly prefix: string,
-    private readonly limits: OutboxLimits,
-    private readonly onDrop: (entry: Entry, reason: string) => void,
-  ) {}
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  get persistent(): boolean {
-    return this.writable;
-  }
-
+  readonly dropped: number;
   /** From now on, entries are written to store; those held in memory are written now. */
-  persistTo(store: Store | null): void {
-    this.store = store;
-    this.writable = store !== null;
-    for (const entry of this.entries.values()) this.write(entry);
-  }
-
-  add(message: Message, options: { after?: string; settle?: Settle } = {}): Entry {
-    const json = JSON.stringify(message);
-    const entry: Entry = { id: message.id, message, json, bytes: utf8Length(json), after: options.after, settle: options.settle };
-    this.insert(entry);
-    this.write(entry);
-    this.enforceLimits();
-    return entry;
-  }
-
+  persistTo(store: Store | null): void;
+  add(message: Message, options?: { after?: string; settle?: Settle }): Entry;
   /** Takes back a message stored by an earlier page, under this page's key. */
-  adopt(raw: string): Entry | undefined {
-    let record: Record;
-    try {
-      record = JSON.parse(raw);
-    } catch {
-      return undefined;
-    }
-    if (!record || typeof record.m !== 'object' || typeof record.m.id !== 'string') return undefined;
-    if (this.entries.has(record.m.id)) return undefined;
-    const json = JSON.stringify(record.m);
-    const entry: Entry = { id: record.m.id, message: record.m, json, bytes: utf8Length(json), after: record.a };
-    this.insert(entry);
-    this.write(entry);
-    this.enforceLimits();
-    return entry;
-  }
-
-  get(id: string): Entry | undefined {
-    return this.entries.get(id);
-  }
-
-  has(id: string): boolean {
-    return this.entries.has(id);
-  }
-
-  values(): IterableIterator<Entry> {
-    return this.entries.values();
-  }
-
-  /** The messages waiting for registration id, no longer waiting. */
-  waitersOf(id: string): Entry[] {
-    const list = this.waiting.get(id) ?? [];
-    this.waiting.delete(id);
-    return list;
-  }
-
+  adopt(raw: string): Entry | undefined;
+  has(id: string): boolean;
+  values(): IterableIterator<Entry>;
+  /** The messages waiting for registration id. A registration answers once: a scan is cheap enough. */
+  waitersOf(id: string): Entry[];
   /** Gives a waiting message its identity; it becomes ready. */
-  fill(entry: Entry, identity: Identity): void {
-    (entry.message as { identity?: Identity }).identity = identity;
-    entry.after = undefined;
-    entry.json = JSON.stringify(entry.message);
-    this.totalBytes -= entry.bytes;
-    entry.bytes = utf8Length(entry.json);
-    this.totalBytes += entry.bytes;
-    if (!entry.via) this.readyCount++;
-    this.write(entry);
-  }
-
-  setVia(entry: Entry, via: Via | undefined): void {
-    if (!this.entries.has(entry.id) || entry.after) return;
-    if (!entry.via && via) this.readyCount--;
-    if (entry.via && !via) this.readyCount++;
-    entry.via = via;
-  }
-
-  remove(entry: Entry): void {
-    if (this.entries.get(entry.id) !== entry) return;
-    this.entries.delete(entry.id);
-    this.totalBytes -= entry.bytes;
-    if (!entry.after && !entry.via) this.readyCount--;
-    if (entry.after) {
-      const list = this.waiting.get(entry.after);
-      const at = list ? list.indexOf(entry) : -1;
-      if (at >= 0) list!.splice(at, 1);
-    }
-    if (entry.key && this.store) this.store.remove(entry.key);
-  }
-
+  fill(entry: Entry, identity: Identity): void;
+  setVia(entry: Entry, via: Via | undefined): void;
+  remove(entry: Entry): void;
   /**
    * The oldest ready messages, up to count and to bytes in all (at least one,
    * whatever its size, so that an oversized message gets its answer).
    */
-  takeReady(count: number, bytes: number): Entry[] {
-    const batch: Entry[] = [];
-    let size = 0;
-    for (const entry of this.entries.values()) {
-      if (batch.length >= count || this.readyCount - batch.length === 0) break;
-      if (entry.via || entry.after) continue;
-      if (batch.length > 0 && size + entry.bytes > bytes) break;
-      batch[batch.length] = entry;
-      size += entry.bytes + 1;
-    }
-    return batch;
-  }
-
+  takeReady(count: number, bytes: number): Entry[];
   /** Forgets every message, in memory and in storage (consent withdrawn). */
-  clear(): void {
-    for (const entry of [...this.entries.values()]) this.remove(entry);
-    this.waiting.clear();
-  }
+  clear(): void;
+}
 
-  private insert(entry: Entry): void {
-    this.entries.set(entry.id, entry);
-    this.totalBytes += entry.bytes;
-    if (entry.after) {
-      const list = this.waiting.get(entry.after);
-      if (list) list[list.length] = entry;
-      else this.waiting.set(entry.after, [entry]);
-    } else {
-      this.readyCount++;
-    }
-  }
+/** Tells whoever captured the message that it will never be answered. */
+export function rejectEntry(entry: Entry, reason: string): void {
+  if (entry.settle) entry.settle.reject(new FlmError(entry.message.type, reason));
+}
 
-  private write(entry: Entry): void {
-    if (!this.store || !this.writable) return;
-    const key = this.prefix + entry.id;
+export function createOutbox(prefix: string, limits: OutboxLimits, onDrop: (entry: Entry, reason: string) => void): Outbox {
+  const entries = new Map<string, Entry>();
+  let totalBytes = 0;
+  let readyCount = 0;
+  let dropped = 0;
+  let store: Store | null = null;
+  let writable = false;
+
+  /** Serialises the message once for all its sends, and counts its bytes. */
+  const measure = (entry: Entry) => {
+    totalBytes -= entry.bytes;
+    entry.json = JSON.stringify(entry.message);
+    entry.bytes = utf8Length(entry.json);
+    totalBytes += entry.bytes;
+  };
+
+  const write = (entry: Entry) => {
+    if (!writable) return;
+    const key = prefix + entry.id;
     const record = entry.after ? `{"a":${JSON.stringify(entry.after)},"m":${entry.json}}` : `{"m":${entry.json}}`;
     // A full or failing storage keeps the outbox in memory for this page;
     // what it holds already is still removed as answers come.
-    if (this.store.set(key, record)) entry.key = key;
-    else this.writable = false;
-  }
+    if (store!.set(key, record)) entry.key = key;
+    else writable = false;
+  };
 
-  private enforceLimits(): void {
-    while (this.entries.size > this.limits.maxMessages || this.totalBytes > this.limits.maxBytes) {
-      const oldest = this.entries.values().next().value as Entry;
-      this.remove(oldest);
-      this.dropped++;
-      this.onDrop(oldest, 'the outbox is full');
+  const put = (message: Message, after?: string, settle?: Settle): Entry => {
+    const entry: Entry = { id: message.id, message, json: '', bytes: 0, after, settle };
+    measure(entry);
+    entries.set(entry.id, entry);
+    if (!after) readyCount++;
+    write(entry);
+    while (entries.size > limits.outboxMaxMessages || totalBytes > limits.outboxMaxBytes) {
+      const oldest = entries.values().next().value as Entry;
+      outbox.remove(oldest);
+      dropped++;
+      onDrop(oldest, 'the outbox is full');
     }
-  }
+    return entry;
+  };
+
+  const outbox: Outbox = {
+    get size() {
+      return entries.size;
+    },
+    get persistent() {
+      return writable;
+    },
+    get readyCount() {
+      return readyCount;
+    },
+    get dropped() {
+      return dropped;
+    },
+    persistTo(to) {
+      store = to;
+      writable = !!to;
+      for (const entry of entries.values()) write(entry);
+    },
+    add: (message, options = {}) => put(message, options.after, options.settle),
+    adopt(raw) {
+      let record: StoredRecord | undefined;
+      try {
+        record = JSON.parse(raw);
+      } catch {
+        return undefined;
+      }
+      const message = record && record.m;
+      if (!message || typeof message !== 'object' || typeof message.id !== 'string' || entries.has(message.id)) return undefined;
+      return put(message, record!.a);
+    },
+    has: (id) => entries.has(id),
+    values: () => entries.values(),
+    waitersOf: (id) => [...entries.values()].filter((entry) => entry.after === id),
+    fill(entry, identity) {
+      (entry.message as { identity?: Identity }).identity = identity;
+      entry.after = undefined;
+      measure(entry);
+      if (!entry.via) readyCount++;
+      write(entry);
+    },
+    setVia(entry, via) {
+      if (!entries.has(entry.id) || entry.after) return;
+      // Into flight or back out of it.
+      if (!entry.via !== !via) readyCount += via ? -1 : 1;
+      entry.via = via;
+    },
+    remove(entry) {
+      if (entries.get(entry.id) !== entry) return;
+      entries.delete(entry.id);
+      totalBytes -= entry.bytes;
+      if (!entry.after && !entry.via) readyCount--;
+      if (entry.key && store) store.remove(entry.key);
+    },
+    takeReady(count, bytes) {
+      const batch: Entry[] = [];
+      let size = 0;
+      for (const entry of entries.values()) {
+        if (batch.length >= count || readyCount === batch.length) break;
+        if (entry.via || entry.after) continue;
+        if (batch.length && size + entry.bytes > bytes) break;
+        batch[batch.length] = entry;
+        size += entry.bytes + 1;
+      }
+      return batch;
+    },
+    clear() {
+      for (const entry of [...entries.values()]) outbox.remove(entry);
+    },
+  };
+  return outbox;
 }

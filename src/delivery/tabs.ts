@@ -27,12 +27,14 @@ interface LockManager {
   request(name: string, options: { ifAvailable: boolean }, callback: (lock: unknown) => unknown): Promise<unknown>;
 }
 
+const ignore = (): void => undefined;
+
 export function createTabs(scope: string, store: Store | null): Tabs {
   const locks = typeof navigator !== 'undefined' ? (navigator as unknown as { locks?: LockManager }).locks : undefined;
   const pageLock = (pageId: string) => `flm1:${scope}:page:${pageId}`;
 
   if (locks && typeof locks.request === 'function') {
-    let unlock = () => {};
+    let unlock: () => void = ignore;
     return {
       claim: (pageId) =>
         new Promise<void>((held) => {
@@ -41,25 +43,21 @@ export function createTabs(scope: string, store: Store | null): Tabs {
               held();
               return new Promise<void>((done) => (unlock = done)); // held until the page goes
             })
-            .catch(() => held());
+            .catch(held);
         }),
       drain: (takeOver) =>
         locks
           .request(`flm1:${scope}:drain`, () =>
-            takeOver((pageId) =>
-              locks.request(pageLock(pageId), { ifAvailable: true }, (lock) => lock !== null) as Promise<boolean>,
-            ),
+            takeOver((pageId) => locks.request(pageLock(pageId), { ifAvailable: true }, (lock) => lock !== null) as Promise<boolean>),
           )
-          .then(
-            () => undefined,
-            () => undefined,
-          ),
-      forget() {},
+          .then(ignore, ignore),
+      forget: ignore,
       release: () => unlock(),
     };
   }
 
   const beatKey = (pageId: string) => `flm1hb:${scope}:${pageId}`;
+  const forget = (pageId: string) => store && store.remove(beatKey(pageId));
   let beating: ReturnType<typeof setInterval> | undefined;
   return {
     claim(pageId) {
@@ -71,16 +69,11 @@ export function createTabs(scope: string, store: Store | null): Tabs {
       return Promise.resolve();
     },
     drain: (takeOver) =>
-      takeOver(async (pageId) => {
-        const last = Number(store?.get(beatKey(pageId)));
-        return !(last > Date.now() - HEARTBEAT_STALE_MS);
-      }).catch(() => undefined),
-    forget(pageId) {
-      store?.remove(beatKey(pageId));
-    },
+      takeOver(async (pageId) => !(Number(store && store.get(beatKey(pageId))) > Date.now() - HEARTBEAT_STALE_MS)).catch(ignore),
+    forget,
     release(pageId) {
       clearInterval(beating);
-      store?.remove(beatKey(pageId));
+      forget(pageId);
     },
   };
 }

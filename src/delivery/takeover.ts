@@ -28,11 +28,15 @@ export async function takeOver(
     for (const key of keys) {
       const raw = store.get(key);
       if (raw === null) continue;
+      let message: Message | undefined;
       try {
-        found[found.length] = { raw, key, message: (JSON.parse(raw) as { m: Message }).m };
+        message = (JSON.parse(raw) as { m?: Message }).m;
       } catch {
-        store.remove(key); // unreadable: nothing to resend
+        // Unreadable: handled below as holding no message.
       }
+      // Nothing to resend, and left in place it would stop every later takeover.
+      if (!message || typeof message !== 'object' || typeof message.id !== 'string') store.remove(key);
+      else found[found.length] = { raw, key, message };
     }
     tabs.forget(page);
   }

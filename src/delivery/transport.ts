@@ -8,9 +8,6 @@ import type { Outcome } from './policy';
  */
 export const KEEPALIVE_QUOTA_BYTES = 64 * 1024;
 
-// A CORS-safelisted type: no preflight, and what sendBeacon sends for a string.
-const CONTENT_TYPE = 'text/plain;charset=UTF-8';
-
 export interface Transport {
   post(url: string, body: string, keepalive: boolean): Promise<Outcome>;
   /** False when the browser refused it or has no beacon: the caller tries otherwise. */
@@ -20,6 +17,21 @@ export interface Transport {
 
 export function batchBody(jsons: readonly string[], sentAt: number): string {
   return `{"sent_at":"${new Date(sentAt).toISOString()}","messages":[${jsons.join(',')}]}`;
+}
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** What a refusal says: its JSON error, else its text, at most 200 characters. */
+async function reasonOf(response: Response): Promise<string | undefined> {
+  let text = '';
+  try {
+    text = await response.text();
+    const parsed = JSON.parse(text);
+    if (typeof parsed.error === 'string') text = parsed.error;
+  } catch {
+    // An unreadable body says nothing; one that is not JSON says itself.
+  }
+  return text.slice(0, 200) || undefined;
 }
 
 export const browserTransport: Transport = {
@@ -33,7 +45,8 @@ export const browserTransport: Transport = {
       response = await fetch(url, {
         method: 'POST',
         body,
-        headers: { 'Content-Type': CONTENT_TYPE },
+        // A CORS-safelisted type: no preflight, and what sendBeacon sends for a string.
+        headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
         keepalive,
         credentials: 'omit',
         mode: 'cors',
@@ -41,13 +54,9 @@ export const browserTransport: Transport = {
     } catch (error) {
       return { kind: 'network', reason: errorText(error) };
     }
-    if (response.status !== 200) {
-      return {
-        kind: 'status',
-        status: response.status,
-        retryAfter: response.headers.get('Retry-After'),
-        reason: await reasonOf(response),
-      };
+    const { status } = response;
+    if (status !== 200) {
+      return { kind: 'status', status, retryAfter: response.headers.get('Retry-After'), reason: await reasonOf(response) };
     }
     try {
       return { kind: 'answer', results: ((await response.json()) as { results?: unknown }).results };
@@ -58,30 +67,11 @@ export const browserTransport: Transport = {
   },
 
   beacon(url, body) {
-    if (!this.hasBeacon) return false;
     try {
+      // Throws where there is no sendBeacon.
       return navigator.sendBeacon(url, body);
     } catch {
       return false;
     }
   },
 };
-
-async function reasonOf(response: Response): Promise<string | undefined> {
-  try {
-    const text = await response.text();
-    try {
-      const parsed = JSON.parse(text) as { error?: unknown };
-      if (typeof parsed.error === 'string') return parsed.error.slice(0, 200);
-    } catch {
-      // Not JSON: the text itself is the reason.
-    }
-    return text.slice(0, 200) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Delivery, type DeliveryConfig } from '../../src/delivery/delivery';
-import { Outbox, type Entry } from '../../src/delivery/outbox';
+import { createDelivery, type DeliveryConfig } from '../../src/delivery/delivery';
+import { createOutbox, type Entry } from '../../src/delivery/outbox';
 import { RETRY_POLICY, type Outcome } from '../../src/delivery/policy';
 import { openLocalStorage } from '../../src/delivery/storage';
 import { KEEPALIVE_QUOTA_BYTES } from '../../src/delivery/transport';
@@ -29,11 +29,11 @@ let transport: FakeTransport;
 let errors: ReturnType<typeof spyErrors>;
 
 function setup(config: Partial<DeliveryConfig> = {}) {
-  const outbox = new Outbox(PREFIX, { maxMessages: 10_000, maxBytes: 10 * 1024 * 1024 }, () => undefined);
+  const outbox = createOutbox(PREFIX, { outboxMaxMessages: 10_000, outboxMaxBytes: 10 * 1024 * 1024 }, () => undefined);
   outbox.persistTo(openLocalStorage());
   const onResult = vi.fn();
   const net = { online: true };
-  const delivery = new Delivery(
+  const delivery = createDelivery(
     { url: URL, batchSize: 50, batchWaitMs: 100, maxBatchBytes: 48 * 1024, ...config },
     { outbox, transport, clock: fakeClock, random: () => 0.5, log: createLog(), isOnline: () => net.online, onResult },
   );
@@ -349,6 +349,17 @@ describe('Delivery', () => {
       expect(transport.beacons).toHaveLength(0); // once this task's pushes are in
       await wait(0);
       expect(transport.beacons.map((x) => ids(x.batch))).toEqual([[a.id, b.id]]);
+    });
+
+    it('reads the outbox once for all that one task pushes while hidden, not once per push', async () => {
+      transport.hasBeacon = true;
+      const { add, delivery, outbox } = setup({ batchWaitMs: 60_000 });
+      delivery.hide();
+      const reads = vi.spyOn(outbox, 'values');
+      add(100, 100);
+      await wait(0);
+      expect(reads).toHaveBeenCalledTimes(1);
+      expect(transport.beaconed).toHaveLength(100);
     });
 
     it('sends by beacon a large batch in flight by plain fetch, but not one in flight with keepalive', async () => {

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Delivery } from '../../src/delivery/delivery';
-import { Outbox, type Entry } from '../../src/delivery/outbox';
+import { createDelivery } from '../../src/delivery/delivery';
+import { createOutbox, type Entry } from '../../src/delivery/outbox';
 import { openLocalStorage, type Store } from '../../src/delivery/storage';
 import { createLog } from '../../src/log';
 import { createMessage } from '../../src/message';
@@ -10,7 +10,7 @@ import { acceptAll, fakeClock, FakeTransport, resetPage, spyErrors } from '../su
 
 const PREFIX = 'flm1:site:page1:';
 const token = { flm_api_token: 'tok' };
-const LIMITS = { maxMessages: 1000, maxBytes: 1024 * 1024 };
+const LIMITS = { outboxMaxMessages: 1000, outboxMaxBytes: 1024 * 1024 };
 
 let seq = 0;
 const tagMessage = (tag = 'vip'): Message => createMessage({ type: 'tag.add', tag, identity: token }, ++seq, Date.now());
@@ -22,7 +22,7 @@ const registration = (): Message =>
   );
 
 function outbox(limits = LIMITS, onDrop = vi.fn()) {
-  const box = new Outbox(PREFIX, limits, onDrop);
+  const box = createOutbox(PREFIX, limits, onDrop);
   return { box, onDrop };
 }
 
@@ -87,7 +87,7 @@ describe('Outbox', () => {
           seenAtSend.push(stored());
           return acceptAll(batch);
         });
-        const delivery = new Delivery(
+        const delivery = createDelivery(
           { url: 'https://api.example/v1/batch', batchSize: 50, batchWaitMs: 100, maxBatchBytes: 48 * 1024 },
           { outbox: box, transport, clock: fakeClock, random: () => 0.5, log: createLog(), isOnline: () => true, onResult: () => undefined },
         );
@@ -139,7 +139,7 @@ describe('Outbox', () => {
 
   describe('caps', () => {
     it('drops the oldest past the message cap, and counts them', () => {
-      const { box, onDrop } = outbox({ maxMessages: 3, maxBytes: 1e6 });
+      const { box, onDrop } = outbox({ outboxMaxMessages: 3, outboxMaxBytes: 1e6 });
       box.persistTo(openLocalStorage());
       const entries = ['a', 'b', 'c', 'd', 'e'].map((t) => box.add(tagMessage(t)));
       expect(box.size).toBe(3);
@@ -155,7 +155,7 @@ describe('Outbox', () => {
     it('drops the oldest past the byte cap, and counts them', () => {
       const one = tagMessage('x'.repeat(100));
       const bytes = JSON.stringify(one).length;
-      const { box, onDrop } = outbox({ maxMessages: 1000, maxBytes: bytes * 2 + 10 });
+      const { box, onDrop } = outbox({ outboxMaxMessages: 1000, outboxMaxBytes: bytes * 2 + 10 });
       box.add(one);
       box.add(tagMessage('y'.repeat(100)));
       expect(box.dropped).toBe(0);

@@ -1,12 +1,12 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Outbox } from '../../src/delivery/outbox';
+import { createOutbox, type Outbox } from '../../src/delivery/outbox';
 import { openLocalStorage, type Store } from '../../src/delivery/storage';
 import { createTabs, type Tabs } from '../../src/delivery/tabs';
 import { takeOver } from '../../src/delivery/takeover';
 import { createMessage } from '../../src/message';
 import type { Message } from '../../src/protocol';
-import { Sdk, scope } from '../../src/sdk';
+import { createSdk, scope, type Sdk } from '../../src/sdk';
 import { fakeClock, FakeTransport, resetPage, spyErrors } from '../support/fakes';
 
 const SCOPE = 'site';
@@ -31,7 +31,7 @@ let tabs: Tabs & { forget: ReturnType<typeof vi.fn<(pageId: string) => void>> };
 beforeEach(() => {
   resetPage();
   store = openLocalStorage()!;
-  outbox = new Outbox(`flm1:${SCOPE}:${OWN}:`, { maxMessages: 1000, maxBytes: 1024 * 1024 }, () => undefined);
+  outbox = createOutbox(`flm1:${SCOPE}:${OWN}:`, { outboxMaxMessages: 1000, outboxMaxBytes: 1024 * 1024 }, () => undefined);
   outbox.persistTo(store);
   tabs = { claim: async () => undefined, drain: async () => undefined, release: () => undefined, forget: vi.fn<(pageId: string) => void>() };
 });
@@ -106,6 +106,17 @@ describe('takeOver', () => {
     expect(outbox.waitersOf(reg.id).map((e) => e.id)).toEqual([waiter.id]);
   });
 
+  it('removes records that parse but hold no message, and goes on', async () => {
+    localStorage.setItem(`flm1:${SCOPE}:gone:null`, '{"m":null}');
+    localStorage.setItem(`flm1:${SCOPE}:gone:noid`, '{"m":{"type":"tag.add"}}');
+    const good = message('good', 1, T0);
+    leave('gone', good);
+    const adopted = await takeOver(store, SCOPE, OWN, outbox, goneOnly('gone'), tabs);
+    expect(adopted.map((e) => e.id)).toEqual([good.id]);
+    expect(localStorage.getItem(`flm1:${SCOPE}:gone:null`)).toBeNull();
+    expect(localStorage.getItem(`flm1:${SCOPE}:gone:noid`)).toBeNull();
+  });
+
   it('removes unreadable records and goes on', async () => {
     localStorage.setItem(`flm1:${SCOPE}:gone:broken`, '{not json');
     const good = message('good', 1, T0);
@@ -157,7 +168,7 @@ describe('a new page', () => {
     localStorage.setItem(`flm1hb:${site}:livepage`, String(T0 - 1_000));
 
     const transport = new FakeTransport();
-    const sdk = new Sdk({ transport, clock: fakeClock, random: () => 0.5, watchPage: false });
+    const sdk = createSdk({ transport, clock: fakeClock, random: () => 0.5, watchPage: false });
     sdk.run('init', [{ apiUrl: API }]);
     await vi.advanceTimersByTimeAsync(2_000);
 
