@@ -241,7 +241,9 @@ export function createDelivery(config: DeliveryConfig, deps: DeliveryDeps): Deli
    * stays stored for the next page.
    */
   const leave = () => {
-    if (stopped) return;
+    // Offline, a beacon is an attempt spent for nothing: what is stored waits
+    // for the next page, or for the network to come back.
+    if (stopped || !deps.isOnline()) return;
     let chunk: Entry[] = [];
     let size = BODY_OVERHEAD;
     for (const entry of deps.outbox.values()) {

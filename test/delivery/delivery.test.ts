@@ -164,6 +164,18 @@ describe('Delivery', () => {
       expect(transport.posts).toHaveLength(1);
     });
 
+    it('sends no beacon when the page is left offline, and keeps everything stored', async () => {
+      transport.hasBeacon = true;
+      const { add, net, delivery, outbox } = setup();
+      net.online = false;
+      const entries = add(3);
+      delivery.hide();
+      await wait(0);
+      expect(transport.beacons).toHaveLength(0);
+      expect(transport.posts).toHaveLength(0);
+      expect(entries.every((e) => outbox.has(e.id) && localStorage.getItem(e.key!) !== null)).toBe(true);
+    });
+
     it('cuts a backoff wait short when the network comes back', async () => {
       transport.answer = answers(status(503, '100'), acceptAll);
       const { add, delivery, outbox } = setup();
