@@ -93,15 +93,35 @@ export interface PageSpec {
 export class Site {
   private pages = new Map<string, { html: string; headers: Record<string, string> }>();
   url = '';
+  private gates = new Map<string, { left: Set<string>; answers: (() => void)[] }>();
   private server = http.createServer((req, res) => {
-    const page = this.pages.get((req.url ?? '/').split('?')[0]);
+    const path = (req.url ?? '/').split('?')[0];
+    const page = this.pages.get(path);
     if (!page) {
       res.writeHead(404).end('no such page');
       return;
     }
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...page.headers });
-    res.end(page.html);
+    const answer = () => {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...page.headers });
+      res.end(page.html);
+    };
+    const gate = this.gates.get(path);
+    if (!gate) return answer();
+    this.gates.delete(path);
+    gate.left.delete(path);
+    gate.answers.push(answer);
+    if (!gate.left.size) for (const release of gate.answers) release();
   });
+
+  /**
+   * The first request for each of these paths waits until every one of them
+   * has been asked for; then all are answered at once (tabs that load at the
+   * very same moment, as when a browser restores a session).
+   */
+  together(paths: string[]): void {
+    const gate = { left: new Set(paths), answers: [] as (() => void)[] };
+    for (const path of paths) this.gates.set(path, gate);
+  }
 
   async start(): Promise<void> {
     await new Promise<void>((ready) => this.server.listen(0, '127.0.0.1', ready));
