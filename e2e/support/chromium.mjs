@@ -1,14 +1,16 @@
-// Which Chromium the browser tests drive: FLM_CHROMIUM if set, else the
-// system's (Debian's /usr/bin/chromium and friends), else one that
-// `npx playwright install chromium` downloaded.
+// Which Chromium the browser tests and the benchmark drive: FLM_CHROMIUM if
+// set, else the system's (Debian's /usr/bin/chromium and friends), else one
+// that `npx playwright install chromium` downloaded.
+// Plain .mjs so that bench/ (no TypeScript step) can import it too.
 import { existsSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 
 const SYSTEM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
 
-export function findChromium(): string {
+/** @returns {string} the path of a Chromium or Chrome binary */
+export function findChromium() {
   const candidates = [process.env.FLM_CHROMIUM, ...SYSTEM, safe(() => chromium.executablePath())];
-  const found = candidates.find((path): path is string => !!path && existsSync(path));
+  const found = candidates.find((path) => !!path && existsSync(path));
   if (!found) {
     throw new Error(
       'No Chromium found for the browser tests. Install one of:\n' +
@@ -20,7 +22,11 @@ export function findChromium(): string {
   return found;
 }
 
-function safe(get: () => string): string | undefined {
+/**
+ * @param {() => string} get
+ * @returns {string | undefined}
+ */
+function safe(get) {
   try {
     return get();
   } catch {
@@ -28,7 +34,10 @@ function safe(get: () => string): string | undefined {
   }
 }
 
-/** Flags that keep Chromium quiet on a machine with no network but loopback. */
+/**
+ * Flags that keep Chromium quiet on a machine with no network but loopback.
+ * @type {string[]}
+ */
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
