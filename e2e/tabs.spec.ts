@@ -39,7 +39,7 @@ test.describe('tabs', () => {
     await collector.accepted(65);
     // Every message answered and no request still out: nothing is left that
     // any tab could send again.
-    const ids = (await collector.messages()).map((r: { message: { id: string } }) => r.message.id);
+    const ids = (await collector.messages()).map((r) => r.message.id as string);
     for (const page of tabs) await expect.poll(() => idsStillStored(page, ids)).toEqual([]);
     await expect.poll(() => batches.filter((b) => b.status === undefined && !b.failure).length).toBe(0);
 
