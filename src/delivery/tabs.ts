@@ -3,7 +3,11 @@
 //
 // With Web Locks, each page holds a lock named after itself for as long as it
 // lives (the browser releases it when the page goes), and the takeover runs under
-// a second lock, one tab at a time. Without them (Safari before 15.4), pages
+// a second lock, one tab at a time. The tab that takes over a gone page also
+// takes that page's lock, for as long as it lives itself: localStorage reaches
+// other tabs late (Chromium's renderers each cache it and learn of removals
+// asynchronously), so the next tab under the drain lock may still see the keys
+// just taken over, and must find their page held, not gone. Without them (Safari before 15.4), pages
 // write a heartbeat, and a page silent for HEARTBEAT_STALE_MS counts as gone;
 // two tabs may then both resend a message, which the API answers 'duplicate'.
 import type { Store } from './storage';
@@ -11,7 +15,10 @@ import type { Store } from './storage';
 export interface Tabs {
   /** Resolves once this page is known to be alive to the other tabs. */
   claim(pageId: string): Promise<void>;
-  /** Runs takeOver under the site-wide drain lock; it never rejects. */
+  /**
+   * Runs takeOver under the site-wide drain lock; it never rejects. isGone(page)
+   * is true once: the caller then owns what that page left.
+   */
   drain(takeOver: (isGone: (pageId: string) => Promise<boolean>) => Promise<void>): Promise<void>;
   /** Drops what is kept about a page that was taken over. */
   forget(pageId: string): void;
@@ -28,6 +35,8 @@ interface LockManager {
 }
 
 const ignore = (): void => undefined;
+/** Returned from a lock's callback, holds the lock until the page goes. */
+const forever = new Promise<void>(ignore);
 
 export function createTabs(scope: string, store: Store | null): Tabs {
   const locks = typeof navigator !== 'undefined' ? (navigator as unknown as { locks?: LockManager }).locks : undefined;
@@ -35,6 +44,16 @@ export function createTabs(scope: string, store: Store | null): Tabs {
 
   if (locks && typeof locks.request === 'function') {
     let unlock: () => void = ignore;
+    /** Takes a gone page's lock and keeps it: false when the page, or a tab that took it over, holds it. */
+    const inherit = (pageId: string) =>
+      new Promise<boolean>((answer) => {
+        locks
+          .request(pageLock(pageId), { ifAvailable: true }, (lock) => {
+            answer(lock !== null);
+            return lock && forever;
+          })
+          .catch(() => answer(false));
+      });
     return {
       claim: (pageId) =>
         new Promise<void>((held) => {
@@ -45,12 +64,7 @@ export function createTabs(scope: string, store: Store | null): Tabs {
             })
             .catch(held);
         }),
-      drain: (takeOver) =>
-        locks
-          .request(`flm1:${scope}:drain`, () =>
-            takeOver((pageId) => locks.request(pageLock(pageId), { ifAvailable: true }, (lock) => lock !== null) as Promise<boolean>),
-          )
-          .then(ignore, ignore),
+      drain: (takeOver) => locks.request(`flm1:${scope}:drain`, () => takeOver(inherit)).then(ignore, ignore),
       forget: ignore,
       release: () => unlock(),
     };
