@@ -26,6 +26,34 @@ test.describe('identity', () => {
     expect(stored[2]).toMatchObject({ type: 'tag.add', tag: 'returning', identity: { flm_api_token: audience.api_token } });
   });
 
+  test('commands with an identity of their own do not overtake those waiting for a registration: all arrive in push order', async ({
+    page,
+    site,
+    collector,
+  }) => {
+    const other = await collector.register({ first_name: 'Al', last_name: 'Turing', email: 'al@example.com', external_id: 'ext-al' });
+    const byAl = JSON.stringify({ external_id: 'ext-al' });
+    await page.goto(
+      site.page('/order', collector, {
+        before:
+          `window.flmq = window.flmq || []; flmq.push(['audience.register', ${JSON.stringify(ADA)}], ['tag.add', 'waits'], ` +
+          `['tag.add', 'own', ${byAl}], ['event.create', 'click', 42, 1], ['viewer.create', 42, ${byAl}]);`,
+      }),
+    );
+    await collector.accepted(5);
+    const received = await collector.messages();
+    const [audience] = (await collector.audiences()).filter((a) => a.id !== other.id);
+    const token = { flm_api_token: audience.api_token };
+    expect(received.map((r) => r.message.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(received.map((r) => r.message)).toMatchObject([
+      { type: 'audience.register' },
+      { type: 'tag.add', tag: 'waits', identity: token },
+      { type: 'tag.add', tag: 'own', identity: { external_id: 'ext-al' } },
+      { type: 'event.create', identity: token },
+      { type: 'viewer.create', identity: { external_id: 'ext-al' } },
+    ]);
+  });
+
   test('a command with no identity, no registration and no cookie is refused with a clear message', async ({ page, site, collector }) => {
     const errors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));

@@ -64,7 +64,9 @@ export interface Outbox {
   remove(entry: Entry): void;
   /**
    * The oldest ready messages, up to count and to bytes in all (at least one,
-   * whatever its size, so that an oversized message gets its answer).
+   * whatever its size, so that an oversized message gets its answer). None
+   * from behind a message still waiting for its identity: the API receives
+   * what a page captured in the order it was captured.
    */
   takeReady(count: number, bytes: number): Entry[];
   /** Forgets every message, in memory and in storage (consent withdrawn). */
@@ -175,7 +177,8 @@ export function createOutbox(prefix: string, limits: OutboxLimits, onDrop: (entr
       let size = 0;
       for (const entry of entries.values()) {
         if (batch.length >= count || readyCount === batch.length) break;
-        if (entry.via || entry.after) continue;
+        if (entry.after) break;
+        if (entry.via) continue;
         if (batch.length && size + entry.bytes > bytes) break;
         batch[batch.length] = entry;
         size += entry.bytes + 1;

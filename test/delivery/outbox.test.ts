@@ -197,6 +197,18 @@ describe('Outbox', () => {
       expect(box.takeReady(10, size + entries[2].bytes - 1).map((e) => e.id)).toEqual([entries[1].id]);
     });
 
+    it('takes nothing from behind a message waiting for its identity, until it has one', () => {
+      const { box } = outbox();
+      const reg = box.add(registration());
+      const waiter = box.add(tagMessage('waits'), { after: reg.id });
+      const later = box.add(tagMessage('has its own identity'));
+      expect(box.takeReady(10, 1e6).map((e) => e.id)).toEqual([reg.id]);
+      box.setVia(reg, 'fetch');
+      expect(box.takeReady(10, 1e6)).toEqual([]);
+      box.fill(waiter, token);
+      expect(box.takeReady(10, 1e6).map((e) => e.id)).toEqual([waiter.id, later.id]);
+    });
+
     it('takes one oversized message alone, so that it gets its answer', () => {
       const { box } = outbox();
       const big = box.add(tagMessage('x'.repeat(120)));
