@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { bundleLoaded, expect, pageErrors, sdkErrors, test } from './support/fixtures';
 
 test.describe('the queue', () => {
@@ -38,6 +39,35 @@ test.describe('the queue', () => {
     expect(errors).toEqual([
       '[flamefy] tag.add: argument 1 (tag): Expected a non-empty string of at most 128 characters, but received: 42',
     ]);
+  });
+
+  test('pasted twice, as dist/snippet.html gives it, the snippet loads one bundle, says nothing and loses no command', async ({
+    page,
+    site,
+    collector,
+  }) => {
+    await collector.register({ first_name: 'Al', last_name: 'Turing', email: 'al@example.com', external_id: 'ext-al' });
+    const pasted = readFileSync('dist/snippet.html', 'utf8')
+      .replace('FLM_BUNDLE_URL', `${collector.url}/flm.js`)
+      .replace('FLM_API_URL', collector.url);
+    const tag = (name: string) => `<script>flmq.push(['tag.add', '${name}', { external_id: 'ext-al' }]);</script>`;
+    // In the page's head, then again from a tag manager once the body is there.
+    const html = `<!doctype html><html><head>${pasted}${tag('head')}</head><body>${pasted}${tag('body')}</body></html>`;
+    const bundles: string[] = [];
+    page.on('request', (r) => r.url().endsWith('/flm.js') && bundles.push(r.url()));
+    const lines: string[] = [];
+    page.on('console', (m) => m.text().startsWith('[flamefy]') && lines.push(m.text()));
+    const errors = pageErrors(page);
+
+    await page.goto(site.serve('/twice', html));
+    await page.waitForFunction(bundleLoaded);
+    await page.evaluate(() => window.flmq.push(['tag.add', 'later', { external_id: 'ext-al' }]));
+
+    const stored = await collector.accepted(3);
+    expect(stored.map((m) => m.tag)).toEqual(['head', 'body', 'later']);
+    expect(bundles).toHaveLength(1);
+    expect(lines).toEqual([]);
+    expect(errors).toEqual([]);
   });
 
   test('runs commands pushed through an arguments wrapper and accepts numeric strings', async ({ page, site, collector }) => {

@@ -10,7 +10,7 @@ import { openLocalStorage } from './delivery/storage';
 import { createTabs, type Tabs } from './delivery/tabs';
 import { takeOver } from './delivery/takeover';
 import { browserTransport, type Transport } from './delivery/transport';
-import { argsOf } from './dispatch';
+import { argsOf, checkArgs } from './dispatch';
 import { createIdentityBook } from './identity';
 import { LIMITS } from './limits';
 import { createLog, FlmError, type Log } from './log';
@@ -199,7 +199,16 @@ export function createSdk(env: SdkEnvironment = BROWSER): Sdk {
 
   const route = (name: string, args: unknown[], at: number): Promise<unknown> => {
     if (name === 'init') {
-      if (options) throw new FlmError('init', 'already initialised; this call is ignored');
+      if (options) {
+        // The snippet pasted twice (in the page, and again by a tag manager)
+        // says the same init twice: that is no fault to report.
+        const again = checkArgs(INIT, args.slice(0, 1));
+        if (!again.ok || !sameOptions(resolveOptions(again.values[0] as InitOptions, pageHref()), options)) {
+          throw new FlmError('init', 'already initialised with other options; this call is ignored');
+        }
+        log.debug('init again with the same options: nothing to do');
+        return Promise.resolve();
+      }
       const [given] = argsOf('init', INIT, args.slice(0, 1));
       options = resolveOptions(given as InitOptions, pageHref());
       log.debugEnabled = options.debug;
@@ -260,6 +269,8 @@ export function createSdk(env: SdkEnvironment = BROWSER): Sdk {
   };
   return sdk;
 }
+
+const sameOptions = (a: Options, b: Options) => (Object.keys(a) as (keyof Options)[]).every((key) => a[key] === b[key]);
 
 /** A short, stable name for an API address, so two APIs keep apart in storage. */
 export function scope(apiUrl: string): string {

@@ -66,12 +66,22 @@ describe('Sdk', () => {
       const sdk = newSdk();
       push(sdk, 'init', { apiUrl: API });
       await expect(sdk.run('init', [{ apiUrl: 'https://other.example' }])).rejects.toThrow(
-        'init: already initialised; this call is ignored',
+        'init: already initialised with other options; this call is ignored',
       );
       push(sdk, 'tag.add', 'vip', token);
       await wait(1_000);
-      expect(errors.lines()).toEqual(['[flamefy] init: already initialised; this call is ignored']);
+      expect(errors.lines()).toEqual(['[flamefy] init: already initialised with other options; this call is ignored']);
       expect(transport.posts.map((p) => p.url)).toEqual([`${API}/v1/batch`]);
+    });
+
+    it('says nothing of a second init with the same options, as a snippet pasted twice gives', async () => {
+      const sdk = newSdk();
+      push(sdk, 'init', { apiUrl: API, batchSize: 10 });
+      await expect(sdk.run('init', [{ batchSize: 10, apiUrl: `${API}/` }])).resolves.toBeUndefined();
+      push(sdk, 'tag.add', 'vip', token);
+      await wait(1_000);
+      expect(errors.lines()).toEqual([]);
+      expect(transport.messages).toHaveLength(1);
     });
 
     it('refuses options without an apiUrl, and a later valid init still works', async () => {
