@@ -420,11 +420,15 @@ function arbitraries(audience: Audience) {
       )
       .map(([goods, extra, asArgs]) => {
         const declared = SLOTS[name].slots.length;
+        const first = declared + extra.findIndex((v) => v !== undefined) + 1;
         return {
           item: wrap(name, [...goods.map((g) => g.given), ...extra], asArgs),
           outcome: 'refused',
           argsValid: false,
-          line: { prefix: `[flamefy] ${name}: Expected at most ${declared} arguments, but received ${declared + extra.length}`, tail: /^$/ },
+          line: {
+            prefix: `[flamefy] ${name}: argument ${first}: Expected at most ${declared} arguments (`,
+            tail: new RegExp(`^[\\w, ]+\\), but received ${declared + extra.length}$`),
+          },
         } satisfies Cmd;
       }),
   );

@@ -10,7 +10,8 @@ export function checkArgs(command: Pick<Command, 'args'>, args: readonly unknown
   const declared = command.args.length;
   for (let i = declared; i < args.length; i++) {
     if (args[i] !== undefined) {
-      return { ok: false, fault: `Expected at most ${declared} arguments, but received ${args.length}` };
+      const names = command.args.map((a) => a.name).join(', ');
+      return { ok: false, fault: `argument ${i + 1}: Expected at most ${declared} arguments (${names}), but received ${args.length}` };
     }
   }
   const values: unknown[] = [];

@@ -80,8 +80,9 @@ function text(max: number): Struct<string, null> {
 // Tag-manager variables arrive as strings: "42" stands for 42.
 const NUMERIC = /^\s*\d+\s*$/;
 function integerFrom(min: number, expected: string): Struct<number, null> {
-  const base = rule<number>('integer', expected, (v) => Number.isSafeInteger(v) && (v as number) >= min);
-  return converted(base, (v) => (typeof v === 'string' && NUMERIC.test(v) ? Number(v) : v));
+  const valid = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= min;
+  // Only a string that makes a valid number is converted: a refusal shows what was given ("0", not 0).
+  return converted(rule<number>('integer', expected, valid), (v) => (typeof v === 'string' && NUMERIC.test(v) && valid(Number(v)) ? Number(v) : v));
 }
 
 export const StoryId = integerFrom(1, 'a positive integer');

@@ -17,7 +17,7 @@ import { createLog, FlmError, type Log } from './log';
 import { createMessage, newId, utf8Length } from './message';
 import { InitOptions, pageHref, resolveOptions, type Options } from './options';
 import type { MessageFields, MessageResult } from './protocol';
-import { Consent, type Identity } from './schemas';
+import { Consent, show, type Identity } from './schemas';
 
 interface Held {
   name: string;
@@ -227,7 +227,7 @@ export function createSdk(env: SdkEnvironment = BROWSER): Sdk {
     } else if (name === 'ready') {
       const callback = args[0];
       if (typeof callback !== 'function') {
-        throw new FlmError('ready', `argument 1 (callback): Expected a function, but received: ${typeof callback}`);
+        throw new FlmError('ready', `argument 1 (callback): Expected a function, but received: ${show(callback)}`);
       }
       try {
         callback(sdk.api);

@@ -30,7 +30,7 @@ const ROWS: Record<string, Row[]> = {
     { as: 'the country XX', args: [{ ...person, country_code: 'XX' }], fault: 'argument 1 (attributes): country_code: Expected an ISO 3166-1 alpha-2 country code such as "FR", but received: "XX"' },
     { as: 'an unknown field', args: [{ ...person, age: 36 }], fault: 'argument 1 (attributes): age: is not a known field' },
     { as: 'an unknown write mode', args: [person, 'append'], fault: 'argument 2 (writeMode): Expected one of "overwrite", "merge", but received: "append"' },
-    { as: 'a third argument', args: [person, 'merge', 'x'], fault: 'Expected at most 2 arguments, but received 3' },
+    { as: 'a third argument', args: [person, 'merge', 'x'], fault: 'argument 3: Expected at most 2 arguments (attributes, writeMode), but received 3' },
   ],
   'audience.registerViewer': [
     { as: 'a story id and attributes', args: [12, person], values: [12, person, 'overwrite'] },
@@ -59,7 +59,7 @@ const ROWS: Record<string, Row[]> = {
     { as: 'no tag', args: [], fault: 'argument 1 (tag): Expected a non-empty string of at most 128 characters, but received: undefined' },
     { as: 'an identity with an unknown key', args: ['vip', { email: 'a@b.co' }], fault: 'argument 2 (identity): email: is not a known field' },
     { as: 'an identity as a string', args: ['vip', 'tok'], fault: 'argument 2 (identity): Expected an object, but received: "tok"' },
-    { as: 'a third argument', args: ['vip', token, 1], fault: 'Expected at most 2 arguments, but received 3' },
+    { as: 'a third argument', args: ['vip', token, 1], fault: 'argument 3: Expected at most 2 arguments (tag, identity), but received 3' },
   ],
   'viewer.create': [
     { as: 'a story id', args: [12], values: [12, undefined] },

@@ -95,7 +95,7 @@ export function createDelivery(config: DeliveryConfig, deps: DeliveryDeps): Deli
 
   /** Drops messages that can never succeed, with one line for the whole batch. */
   const refuse = (batch: Entry[], reason: string) => {
-    deps.log.error(`a batch of ${batch.length} messages was dropped: ${reason}`);
+    deps.log.error(`${batch.length === 1 ? 'a message' : `a batch of ${batch.length} messages`} was dropped: ${reason}`);
     // As good as a rejection: whoever waits on these messages must know.
     for (const entry of batch) conclude(entry, { id: entry.id, status: 'rejected', error: reason }, reason);
   };

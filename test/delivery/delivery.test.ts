@@ -207,7 +207,7 @@ describe('Delivery', () => {
       const { add, settles, outbox } = setup();
       const [entry] = add(1);
       await wait(100);
-      expect(errors.lines()).toEqual(['[flamefy] a batch of 1 messages was dropped: the API answered 413: this message is too large']);
+      expect(errors.lines()).toEqual(['[flamefy] a message was dropped: the API answered 413: this message is too large']);
       expect(settles.get(entry.id)!.reject).toHaveBeenCalledTimes(1);
       expect(outbox.size).toBe(0);
     });
