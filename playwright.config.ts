@@ -12,8 +12,16 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 15_000 },
   reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
-  use: {
-    browserName: 'chromium',
-    launchOptions: { executablePath: findChromium(), args: CHROMIUM_ARGS },
-  },
+  projects: [
+    {
+      name: 'chromium',
+      testIgnore: 'firefox/**',
+      use: {
+        browserName: 'chromium',
+        launchOptions: { executablePath: findChromium(), args: CHROMIUM_ARGS },
+      },
+    },
+    // Stock Firefox over WebDriver BiDi (puppeteer-core): see e2e/firefox/fixtures.ts.
+    { name: 'firefox', testMatch: 'firefox/**/*.spec.ts' },
+  ],
 });
