@@ -1,5 +1,5 @@
 // The one home of init options: their type, their defaults and their check.
-import { boolean, integer, number, object, optional, string, type Infer } from 'superstruct';
+import { boolean, integer, number, optional, string, type Infer } from 'superstruct';
 import { oneOf, refined, shaped } from './schemas';
 
 export interface Options {
@@ -54,7 +54,7 @@ const ApiUrl = refined(string(), (url) => {
   return protocol === 'https:' || protocol === 'http:' || `Expected an http or https address, but received: "${url}"`;
 });
 
-export const InitOptions = shaped(object({
+export const InitOptions = shaped({
   apiUrl: ApiUrl,
   debug: optional(boolean()),
   consent: optional(oneOf('consent', 'granted', 'pending')),
@@ -73,7 +73,7 @@ export const InitOptions = shaped(object({
   maxBatchBytes: between(1024, 60 * 1024, 'bytes'),
   outboxMaxMessages: between(1, 100_000, 'a count'),
   outboxMaxBytes: between(1024, 4 * 1024 * 1024, 'bytes'),
-}));
+});
 export type InitOptions = Infer<typeof InitOptions>;
 
 /** The user's options over the defaults; the page address may turn debug on. */

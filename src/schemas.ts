@@ -46,12 +46,16 @@ export function oneOf<T extends string>(name: string, ...values: T[]): Struct<T,
   return rule<T>(name, `one of ${values.map((v) => `"${v}"`).join(', ')}`, (v) => values.indexOf(v as T) >= 0);
 }
 
-/** object(), with its refusals written by show() for the same reason. */
-export function shaped<T, S extends Record<string, Struct<any, any>>>(struct: Struct<T, S>): Struct<T, S> {
-  const schema = struct.schema as S;
+/**
+ * object(), with its refusals written by show() for the same reason, and
+ * without object()'s own machinery (masking, unknown keys as never()), which
+ * the bundle would carry for nothing.
+ */
+export function shaped<S extends Record<string, Struct<any, any>>>(schema: S): ReturnType<typeof object<S>> {
   const known = Object.keys(schema);
   return new Struct({
-    ...struct,
+    type: 'object',
+    schema,
     *entries(value) {
       if (isPlainObject(value)) for (const key of known) yield [key, value[key], schema[key]];
     },
@@ -60,7 +64,22 @@ export function shaped<T, S extends Record<string, Struct<any, any>>>(struct: St
       const stranger = Object.keys(value).find((key) => known.indexOf(key) < 0);
       return stranger === undefined || `${stranger}: is not a known field`;
     },
-  });
+    coercer: copyOf,
+  }) as ReturnType<typeof object<S>>;
+}
+
+/**
+ * A copy, so that coercing a field (a country code upper-cased) never changes
+ * the caller's object. Defined, not assigned: an own "__proto__" key (from
+ * JSON.parse) stays a plain key, for the validator to refuse.
+ */
+function copyOf(value: unknown): unknown {
+  if (!isPlainObject(value)) return value;
+  const copy = {};
+  for (const key of Object.keys(value)) {
+    Object.defineProperty(copy, key, { value: value[key], enumerable: true, writable: true, configurable: true });
+  }
+  return copy;
 }
 
 export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
@@ -154,7 +173,7 @@ const name = text(LIMITS.nameChars);
 const free = text(LIMITS.attributeChars);
 
 export const Attributes = refined(
-  shaped(object({
+  shaped({
     first_name: name,
     last_name: name,
     email: optional(Email),
@@ -167,17 +186,17 @@ export const Attributes = refined(
     external_id: optional(ExternalId),
     company: optional(free),
     extra: optional(Extra),
-  })),
+  }),
   (a) => a.email !== undefined || a.twitter_name !== undefined || 'Expected an email or a twitter_name, but received neither',
 );
 export type Attributes = Infer<typeof Attributes>;
 
 export const Identity = refined(
-  shaped(object({
+  shaped({
     flm_api_token: optional(ApiToken),
     external_id: optional(ExternalId),
     audience_id: optional(AudienceId),
-  })),
+  }),
   (i) =>
     i.flm_api_token !== undefined ||
     i.external_id !== undefined ||

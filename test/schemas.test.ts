@@ -285,3 +285,14 @@ group('show', () => {
     it(`renders ${shown} for a ${typeof value}`, () => expect(show(value)).toBe(shown));
   }
 });
+
+group('coercion', () => {
+  it("leaves the caller's object as it was: the coerced value is a copy", () => {
+    const given = { first_name: 'Ada', last_name: 'L', email: 'ada@example.com', country_code: 'fr' };
+    expect(check(Attributes, given)).toEqual({ ok: true, value: { ...given, country_code: 'FR' } });
+    expect(given.country_code).toBe('fr');
+    const identity = { audience_id: '7' };
+    expect(check(Identity, identity)).toEqual({ ok: true, value: { audience_id: 7 } });
+    expect(identity.audience_id).toBe('7');
+  });
+});
