@@ -73,8 +73,22 @@ function check<T>(struct: Struct<T, any>, body: unknown): T | string {
 export class FaultQueue {
   private rules: Rule[] = [];
 
+  /** `onDropArmed` runs each time a drop rule is queued. */
+  constructor(private readonly onDropArmed: () => void = () => {}) {}
+
   add(rule: Rule): void {
     this.rules.push(rule);
+    if (rule.fault.kind === 'drop') this.onDropArmed();
+  }
+
+  /**
+   * Whether a drop rule is still queued. Until it is used up, no connection
+   * may be kept alive: a browser silently resends a request on a reused
+   * keep-alive connection that closes before any answer, so a drop there
+   * would never reach the page as a failure (see the server).
+   */
+  get dropPending(): boolean {
+    return this.rules.some((r) => r.fault.kind === 'drop');
   }
 
   /** The fault for the next batch request, if any; spends one use of the head rule. */

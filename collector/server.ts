@@ -50,7 +50,18 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   const settings = resolveOptions(options);
   const log = (line: string) => settings.quiet || console.log(`${time()} ${line}`);
   const store = new Store();
-  const faults = new FaultQueue();
+  // Answers not yet begun, for a drop rule queued while they are pending.
+  const unanswered = new Set<ServerResponse>();
+  // A browser resends a request by itself, without telling the page, when a
+  // keep-alive connection it reused closes before any byte of the answer
+  // (Chromium: HttpNetworkTransaction::ShouldResendRequest). So that a drop
+  // fault reaches the page as a failure, the dropped request must come on a
+  // fresh connection: once a drop is queued, idle connections are closed and
+  // every answer closes its connection, until the drop is used up.
+  const faults = new FaultQueue(() => {
+    for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
+    server.closeIdleConnections();
+  });
   const stream = new EventStream(store);
   const out = settings.out ? openJsonLines(settings.out, log) : undefined;
   const closing = new AbortController();
@@ -78,6 +89,9 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const startedAt = Date.now();
     for (const [name, value] of Object.entries(corsHeaders(req))) res.setHeader(name, value as string);
+    if (faults.dropPending) res.setHeader('Connection', 'close');
+    unanswered.add(res);
+    res.once('finish', () => unanswered.delete(res)).once('close', () => unanswered.delete(res));
     // req.url is the client's to write ("*", "//x", "http://[x"): resolve it against a fixed base.
     let url: URL;
     try {

@@ -1,8 +1,19 @@
 // Delivery when the API fails, against the real collector and its fault
 // injection (docs/COLLECTOR.md, "Faults"): what is retried, when, and what is
 // given up on, with every message stored once in the end.
-import { bundleLoaded, expect, pageErrors, sdkErrors, test } from './support/fixtures';
-import { ADA, BY_ADA, expectStoredOnce, idsStillStored, pushTags, tags, watchBatches } from './support/guarantees';
+import type { BrowserContext, Page } from '@playwright/test';
+import { bundleLoaded, expect, pageErrors, sdkErrors, test, type Collector, type Site } from './support/fixtures';
+import {
+  ADA,
+  BY_ADA,
+  expectStoredOnce,
+  idsStillStored,
+  pushTags,
+  recordTransport,
+  tags,
+  transportCalls,
+  watchBatches,
+} from './support/guarantees';
 
 test.describe('retries', () => {
   test('three 503 answers with Retry-After: 1 are each waited out for a second, then every message arrives once', async ({
@@ -35,27 +46,71 @@ test.describe('retries', () => {
     expect(errors).toEqual([]);
   });
 
-  test('a connection dropped after the batch was stored is retried, answered duplicate, and nothing is stored twice', async ({
-    page,
-    context,
-    site,
-    collector,
-  }) => {
+  // A drop on a keep-alive connection the browser reuses is resent by the
+  // browser itself, unseen by the page (docs/COLLECTOR.md, "Faults"): so a
+  // first batch warms a connection, then the drop is queued, and the page's own
+  // fetch calls show that the SDK, not the browser, sent the batch again.
+  async function dropAfterWarmBatch(
+    { page, context, site, collector }: { page: Page; context: BrowserContext; site: Site; collector: Collector },
+    drop: 'before' | 'after',
+  ) {
     await collector.register(ADA);
+    await recordTransport(context);
     const batches = watchBatches(context, collector);
     const errors = sdkErrors(page);
-    await collector.faults({ drop: 'after', times: 1 });
-    await page.goto(site.page('/drop-after', collector, { after: pushTags('dr', 5) }));
+    const retries: string[] = [];
+    page.on('console', (m) => m.type() === 'info' && m.text().startsWith('[flamefy] retry') && retries.push(m.text()));
+    await page.goto(site.page(`/drop-${drop}`, collector, { init: { debug: true }, after: pushTags('warm', 2) }));
+    await page.waitForFunction(bundleLoaded);
+    const warm = await collector.accepted(2);
+    await expect.poll(() => batches.filter((b) => b.status === 200).length).toBe(1);
+
+    await collector.faults({ drop, times: 1 });
+    await page.evaluate(pushTags('dr', 5).replace(/flmq/g, 'window.flmq'));
+    await collector.accepted(7);
+    const calls = async () => (await transportCalls(page)).filter((c) => !c.ids.some((id) => warm.some((m) => m.id === id)));
+    // The SDK's own retry: the page called fetch twice with the same five ids.
+    await expect.poll(async () => (await calls()).length).toBe(2);
+    const [first, again] = await calls();
+    expect([first.via, again.via]).toEqual(['fetch', 'fetch']);
+    expect(first.ids).toHaveLength(5);
+    expect(again.ids).toEqual(first.ids);
+    expect(retries).toHaveLength(1);
+    expect(retries[0]).toMatch(/^\[flamefy\] retry 1 in \d+ ms/);
+    // As the browser saw it: the warm batch, the dropped one, the retry.
+    await expect.poll(() => batches.filter((b) => b.status !== undefined || b.failure).length).toBe(3);
+    expect(batches[1].failure).toBeDefined();
+    expect(batches[1].ids).toEqual(first.ids);
+    expect(batches[2].status).toBe(200);
+    expect(batches[2].ids).toEqual(first.ids);
+    return { batches, errors, warm, ids: first.ids };
+  }
+
+  test('a connection dropped after the batch was stored is retried, answered duplicate, and nothing is stored twice', async ({ page, context, site, collector }) => {
+    const { errors, ids } = await dropAfterWarmBatch({ page, context, site, collector }, 'after');
 
     await expect.poll(async () => (await collector.messages()).filter((r) => r.status === 'duplicate').length).toBe(5);
     // Only what went in the dropped request may come back as duplicate.
-    const stored = await expectStoredOnce(collector, { accepted: 5, duplicatesAllowedFor: batches[0].ids });
-    expect(stored.map((m) => m.tag)).toEqual(tags('dr', 5));
+    const stored = await expectStoredOnce(collector, { accepted: 7, duplicatesAllowedFor: ids });
+    expect(stored.map((m) => m.tag)).toEqual([...tags('warm', 2), ...tags('dr', 5)]);
     const received = await collector.messages();
     // Stored on the first attempt, answered duplicate on the retry: five, then the same five.
-    expect(received.map((r) => r.status)).toEqual([...Array(5).fill('accepted'), ...Array(5).fill('duplicate')]);
-    expect(received.slice(5).map((r) => r.message.id)).toEqual(stored.map((m) => m.id));
-    expect(batches[0].failure).toBeDefined();
+    expect(received.map((r) => r.status)).toEqual([...Array(7).fill('accepted'), ...Array(5).fill('duplicate')]);
+    expect(received.slice(2, 7).map((r) => r.message.id)).toEqual(ids);
+    expect(received.slice(7).map((r) => r.message.id)).toEqual(ids);
+    await expect.poll(() => idsStillStored(page, stored.map((m) => m.id))).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  test('a connection dropped before the batch was stored is retried and every message is stored once', async ({ page, context, site, collector }) => {
+    const { errors, ids } = await dropAfterWarmBatch({ page, context, site, collector }, 'before');
+
+    const stored = await expectStoredOnce(collector, { accepted: 7 });
+    expect(stored.map((m) => m.tag)).toEqual([...tags('warm', 2), ...tags('dr', 5)]);
+    const received = await collector.messages();
+    // Nothing of the dropped request was stored: the retry is the first the store sees of it.
+    expect(received.map((r) => r.status)).toEqual(Array(7).fill('accepted'));
+    expect(received.slice(2).map((r) => r.message.id)).toEqual(ids);
     await expect.poll(() => idsStillStored(page, stored.map((m) => m.id))).toEqual([]);
     expect(errors).toEqual([]);
   });

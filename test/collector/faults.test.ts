@@ -1,4 +1,6 @@
 // @vitest-environment node
+import http from 'node:http';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { get, post, postBatch, register, results, start, type Collector } from './helpers';
@@ -81,6 +83,57 @@ describe('POST /micro/faults', () => {
     expect(await stored()).toBe(1);
     // The SDK's retry of the same message is then a duplicate.
     expect((await results(collector, [lost]))[0].status).toBe('duplicate');
+  });
+
+  // A browser resends by itself a request on a reused keep-alive connection
+  // that closes without an answer: the dropped request must come on a fresh one.
+  it('closes kept-alive connections once a drop is queued, and keeps none alive until it is used up', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (path: string, method = 'GET', body?: string) =>
+      new Promise<{ status: number; connection?: string; socket: Socket }>((resolve, reject) => {
+        const req = http.request(`${collector.url}${path}`, { method, agent, headers: { 'Content-Type': 'text/plain' } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, socket: req.socket! }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const batch = () => JSON.stringify({ messages: [register()] });
+    try {
+      const warm = await send('/micro/stats');
+      expect(warm.connection).toBe('keep-alive');
+      // Kept alive: the same connection carries the next request.
+      expect((await send('/micro/stats')).socket).toBe(warm.socket);
+      const closed = new Promise((resolve) => warm.socket.once('close', resolve));
+
+      await post(collector, '/micro/faults', { status: 500 });
+      expect(warm.socket.destroyed).toBe(false);
+      await post(collector, '/micro/faults', { drop: 'before', times: 2 });
+      await closed;
+      // Until both drops are used up, every answer closes its connection, errors too.
+      const first = await send('/micro/stats');
+      expect(first.connection).toBe('close');
+      expect(first.socket).not.toBe(warm.socket);
+      const refused = await send('/v1/batch', 'POST', batch());
+      expect(refused).toMatchObject({ status: 500, connection: 'close' });
+      await expect(send('/v1/batch', 'POST', batch())).rejects.toThrow();
+      await expect(send('/v1/batch', 'POST', batch())).rejects.toThrow();
+      const after = await send('/v1/batch', 'POST', batch());
+      expect(after).toMatchObject({ status: 200, connection: 'keep-alive' });
+      expect((await send('/micro/stats')).socket).toBe(after.socket);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('closes an answer still pending when a drop is queued', async () => {
+    await post(collector, '/micro/faults', { delayMs: 300, times: 1 });
+    const slow = postBatch(collector, [register()]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await post(collector, '/micro/faults', { drop: 'after' });
+    const answer = await slow;
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('connection')).toBe('close');
   });
 
   it('applies rules in the order they were posted', async () => {
