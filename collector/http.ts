@@ -8,14 +8,16 @@ const TOKEN = /^[\x21-\x7e]+$/;
  * CORS headers for the calling origin, set on every answer, errors included,
  * so that the SDK can read each one (CONTRACT.md section 6). Credentials are
  * allowed because navigator.sendBeacon sends cookies, and then the origin
- * must be echoed rather than "*":
+ * must be echoed rather than "*". Without an origin to echo the answer is
+ * "*" alone: browsers refuse "*" together with Allow-Credentials.
  * https://developer.mozilla.org/docs/Web/HTTP/CORS#requests_with_credentials
  */
 export function corsHeaders(req: IncomingMessage): OutgoingHttpHeaders {
   const origin = req.headers.origin;
+  const echoed = !!origin && TOKEN.test(origin);
   return {
-    'Access-Control-Allow-Origin': origin && TOKEN.test(origin) ? origin : '*',
-    'Access-Control-Allow-Credentials': 'true',
+    'Access-Control-Allow-Origin': echoed ? origin : '*',
+    ...(echoed && { 'Access-Control-Allow-Credentials': 'true' }),
     // Retry-After is not a CORS-safelisted response header: without this the
     // SDK could not read it on a 429 or 503.
     'Access-Control-Expose-Headers': 'Retry-After',

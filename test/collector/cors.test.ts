@@ -55,8 +55,18 @@ describe('CORS', () => {
     expect(response.headers.get('access-control-allow-private-network')).toBe('true');
   });
 
-  it('allows any origin when the request names none', async () => {
+  // Browsers refuse "*" with Allow-Credentials: true, so credentials go only with an echoed origin.
+  it('allows any origin, without credentials, when the request names none', async () => {
     const answer = await get(collector, '/micro/stats');
     expect(answer.headers.get('access-control-allow-origin')).toBe('*');
+    expect(answer.headers.get('access-control-allow-credentials')).toBeNull();
+    expect(answer.headers.get('access-control-expose-headers')).toBe('Retry-After');
+  });
+
+  it('allows any origin, without credentials, when the Origin cannot be echoed', async () => {
+    const answer = await postBatch(collector, [register()], { headers: { Origin: 'https://shop.example bad' } });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('access-control-allow-origin')).toBe('*');
+    expect(answer.headers.get('access-control-allow-credentials')).toBeNull();
   });
 });
