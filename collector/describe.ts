@@ -1,14 +1,13 @@
 import type { StructError } from 'superstruct';
-import { show } from '../src/schemas';
+import { describe } from '../src/dispatch';
 
 /**
- * The first failure of a validation, as "attributes.email: Expected …": the
- * field path, then the schema's own words, as the SDK prints them.
+ * The first failure of a validation, worded exactly as the SDK's dispatcher
+ * words a command's: the field path, then the schema's own message, and an
+ * unknown field as "<name>: is not a known field", at the top level
+ * ("colour: is not a known field") as nested ("attributes: colour: is not a
+ * known field").
  */
 export function describeFailure(error: StructError): string {
-  const [failure] = error.failures();
-  const where = failure.path.length > 0 ? `${failure.path.join('.')}: ` : '';
-  // superstruct words an unknown key as "a value of type `never`".
-  const what = failure.type === 'never' ? `Unknown field (received: ${show(failure.value)})` : failure.message;
-  return `${where}${what}`;
+  return describe(error);
 }

@@ -1,5 +1,9 @@
 // @vitest-environment node
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Struct } from 'superstruct';
+import { audienceRegister } from '../../src/commands/audience-register';
+import { checkArgs } from '../../src/dispatch';
+import { Identity } from '../../src/schemas';
 import { attributes, get, message, post, postBatch, postRaw, register, results, start, type Collector } from './helpers';
 
 let collector: Collector;
@@ -87,10 +91,33 @@ describe('POST /v1/batch', () => {
     expect(answered[2].error).toMatch(/^type: Expected one of "audience.register", .*, but received: "tag.remove"$/);
     expect(answered[3]).toEqual({ id: '', status: 'rejected', error: 'id: Expected a non-empty string, but received: undefined' });
     expect(answered[4].error).toBe('story_id: Expected a positive integer, but received: 0');
-    expect(answered[5].error).toBe('colour: Unknown field (received: "red")');
+    expect(answered[5].error).toBe('colour: is not a known field');
     expect(answered[6].error).toMatch(/^id: Expected a non-empty string/);
     const { body: stats } = await get(collector, '/micro/stats');
     expect(stats).toMatchObject({ messages: 8, accepted: 2, rejected: 6, duplicate: 0 });
+  });
+
+  it('words an error as the SDK does: the field path, then the same message as the SDK prints', async () => {
+    const answered = await results(collector, [
+      register(attributes({ colour: 'red' })),
+      register(attributes({ email: 'nope' })),
+      message('tag.add', { tag: 'vip', identity: { external_id: 'x', colour: 1 } }),
+      message('tag.add', { tag: 'vip', identity: { audience_id: 1 }, colour: 'red' }),
+    ]);
+    expect(answered.map((r) => r.error)).toEqual([
+      'attributes: colour: is not a known field',
+      'attributes.email: Expected an email address of at most 254 characters, but received: "nope"',
+      'identity: colour: is not a known field',
+      'colour: is not a known field',
+    ]);
+    // The SDK checking the same values as command arguments: "argument N (name): " then the same words.
+    const sdk = (name: string, struct: Struct<any, any>, value: unknown) => {
+      const checked = checkArgs({ args: [{ name, struct }] }, [value]);
+      return checked.ok ? 'ok' : checked.fault.replace(/^argument 1 \([a-z]+\): /, '');
+    };
+    expect(`attributes: ${sdk('attributes', audienceRegister.args[0].struct, attributes({ colour: 'red' }))}`).toBe(answered[0].error);
+    expect(`attributes.${sdk('attributes', audienceRegister.args[0].struct, attributes({ email: 'nope' }))}`).toBe(answered[1].error);
+    expect(`identity: ${sdk('identity', Identity, { external_id: 'x', colour: 1 })}`).toBe(answered[2].error);
   });
 
   it('rejects a repeated rejected id again, with the same error, not as a duplicate', async () => {
