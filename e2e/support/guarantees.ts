@@ -93,6 +93,8 @@ export interface TransportCall {
   path: string;
   online: boolean;
   at: number;
+  /** For a fetch: when its promise settled in the page, by the page's own clock. */
+  answeredAt?: number;
 }
 
 const TRANSPORT_KEY = 'e2e:transport';
@@ -106,14 +108,27 @@ const TRANSPORT_KEY = 'e2e:transport';
  */
 export async function recordTransport(context: BrowserContext): Promise<void> {
   await context.addInitScript((key: string) => {
-    const record = (call: Record<string, unknown>) => {
+    const update = (change: (list: Record<string, unknown>[]) => void) => {
       try {
         const list = JSON.parse(localStorage.getItem(key) || '[]');
-        list.push({ ...call, path: location.pathname, online: navigator.onLine, at: Date.now() });
+        change(list);
         localStorage.setItem(key, JSON.stringify(list));
       } catch {
         // Observation must never change what the page does.
       }
+    };
+    /** Records a call; returns a function that stamps its answer. */
+    const record = (call: Record<string, unknown>) => {
+      const at = Date.now();
+      const stamp = `${at}:${Math.random()}`;
+      update((list) => list.push({ ...call, path: location.pathname, online: navigator.onLine, at, stamp }));
+      return () => {
+        const answeredAt = Date.now();
+        update((list) => {
+          const entry = list.find((c) => c.stamp === stamp);
+          if (entry) entry.answeredAt = answeredAt;
+        });
+      };
     };
     const describeBody = (body: unknown) => {
       const text = typeof body === 'string' ? body : '';
@@ -135,10 +150,12 @@ export async function recordTransport(context: BrowserContext): Promise<void> {
     }
     const fetch = window.fetch;
     window.fetch = function (input: RequestInfo | URL, init?: RequestInit) {
+      const sent = fetch.call(window, input, init);
       if (String(input instanceof Request ? input.url : input).endsWith('/v1/batch')) {
-        record({ via: 'fetch', keepalive: !!init?.keepalive, accepted: true, ...describeBody(init?.body) });
+        const answered = record({ via: 'fetch', keepalive: !!init?.keepalive, accepted: true, ...describeBody(init?.body) });
+        sent.then(answered, answered);
       }
-      return fetch.call(window, input, init);
+      return sent;
     } as typeof window.fetch;
   }, TRANSPORT_KEY);
 }
