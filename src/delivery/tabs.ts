@@ -7,9 +7,11 @@
 // takes that page's lock, for as long as it lives itself: localStorage reaches
 // other tabs late (Chromium's renderers each cache it and learn of removals
 // asynchronously), so the next tab under the drain lock may still see the keys
-// just taken over, and must find their page held, not gone. Without them (Safari before 15.4), pages
-// write a heartbeat, and a page silent for HEARTBEAT_STALE_MS counts as gone;
-// two tabs may then both resend a message, which the API answers 'duplicate'.
+// just taken over, and must find their page held, not gone.
+//
+// Without Web Locks (Safari before 15.4), pages write a heartbeat, and a page
+// silent for HEARTBEAT_STALE_MS counts as gone; two tabs may then both resend
+// a message, which the API answers 'duplicate'.
 import type { Store } from './storage';
 
 export interface Tabs {
