@@ -202,6 +202,44 @@ test.describe('on a page that fights back', () => {
   });
 });
 
+test.describe('a page that froze the built-ins (SES lockdown, hardened JS)', () => {
+  test('valid commands arrive, a bad one and one the API rejects cost one line each, and nothing throws or rejects unhandled', async ({
+    page,
+    site,
+    collector,
+  }) => {
+    await registerAda(collector);
+    const thrown = pageErrors(page);
+    const lines = sdkErrors(page);
+    const unhandled: string[] = [];
+    await page.exposeFunction('reportUnhandled', (reason: string) => unhandled.push(reason));
+    await page.goto(
+      site.page('/frozen', collector, {
+        before:
+          `window.addEventListener('unhandledrejection', function (e) { window.reportUnhandled(String(e.reason)); });` +
+          `[Object, Array, Function, Error, Promise].forEach(function (c) { Object.freeze(c.prototype); });`,
+        after:
+          `flmq.push(['tag.add', 'a', ${JSON.stringify(EXT)}], ['tag.add', 42, ${JSON.stringify(EXT)}], ['tag.add', 'nobody', { external_id: 'nobody' }], ['tag.add', 'b', ${JSON.stringify(EXT)}]);` +
+          `flmq.push(['ready', function (flm) { flm.FlmTag.add(43).catch(function () {}); }]);`,
+      }),
+    );
+
+    await expect.poll(async () => (await collector.messages()).length).toBe(3);
+    const received = (await collector.messages()).map((r) => [r.status, r.message.tag]);
+    expect(received).toEqual([
+      ['accepted', 'a'],
+      ['rejected', 'nobody'],
+      ['accepted', 'b'],
+    ]);
+    await expect.poll(() => lines.length).toBe(3);
+    expect(lines[0]).toBe('[flamefy] tag.add: argument 1 (tag): Expected a non-empty string of at most 128 characters, but received: 42');
+    expect(lines[1]).toMatch(/^\[flamefy\] tag\.add: argument 1 \(tag\): .* but received: 43$/);
+    expect(lines[2]).toMatch(/^\[flamefy\] tag\.add: refused by the API: /);
+    expect(thrown).toEqual([]);
+    expect(unhandled).toEqual([]);
+  });
+});
+
 test.describe('values built to break whoever reads them', () => {
   test('a Proxy whose traps throw, pushed into flmq, is refused with one line and the next command goes', async ({ page, site, collector }) => {
     await registerAda(collector);

@@ -34,6 +34,8 @@ export class FlmError extends Error {
     readonly reason: string,
   ) {
     super(`${command}: ${reason}`);
-    this.name = 'FlmError';
+    // Defined, not assigned: on a page that froze Error.prototype (SES
+    // lockdown, hardened JS), assigning an inherited read-only name throws.
+    Object.defineProperty(this, 'name', { value: 'FlmError', configurable: true, writable: true });
   }
 }
