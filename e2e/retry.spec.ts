@@ -185,4 +185,29 @@ test.describe('retries', () => {
     expect((await collector.messages()).filter((r) => dropped.includes(r.message.id))).toEqual([]);
     expect(errors).toHaveLength(1);
   });
+  test('a wall clock set back an hour during a Retry-After wait does not hold delivery back for that hour', async ({ page, site, collector }) => {
+    await collector.register(ADA);
+    const retrying = new Promise<void>((armed) =>
+      page.on('console', (m) => /^\[flamefy\] retry 1 in \d+ ms/.test(m.text()) && armed()),
+    );
+    await page.goto(
+      site.page('/clock', collector, {
+        // The system clock, as the page sees it: the test moves it.
+        before: `(function () { var real = Date.now; window.__skew = 0; Date.now = function () { return real() + window.__skew; }; })();`,
+        init: { debug: true, batchWaitMs: 50 },
+      }),
+    );
+    await page.waitForFunction(bundleLoaded);
+    await collector.faults({ status: 503, times: 1, retryAfter: 1 });
+    await page.evaluate((by) => window.flmq.push(['tag.add', 'before', by]), BY_ADA);
+    await retrying;
+    // An NTP correction, or a resume from sleep, while the retry waits.
+    await page.evaluate((by) => {
+      (window as unknown as { __skew: number }).__skew = -3_600_000;
+      window.flmq.push(['tag.add', 'after', by]);
+    }, BY_ADA);
+
+    const stored = await expectStoredOnce(collector, { accepted: 2 });
+    expect(stored.map((m) => m.tag)).toEqual(['before', 'after']);
+  });
 });

@@ -14,8 +14,14 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+// Monotonic, in epoch milliseconds: wall time at the page's start, plus the
+// time elapsed since. Date.now() jumps when the system clock is corrected (or
+// a page replaces it), and a backoff measured against it could stall for as
+// long as the jump.
+const origin = typeof performance !== 'undefined' && performance.timeOrigin;
+
 export const browserClock: Clock = {
-  now: () => Date.now(),
+  now: origin ? () => origin + performance.now() : () => Date.now(),
   setTimeout: (run, ms) => setTimeout(run, ms),
   clearTimeout: (handle) => clearTimeout(handle as number),
 };
