@@ -1,4 +1,4 @@
-import { bundleLoaded, expect, test } from './support/fixtures';
+import { bundleLoaded, expect, pageErrors, sdkErrors, test } from './support/fixtures';
 
 const ADA = { first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com' };
 
@@ -63,5 +63,56 @@ test.describe('identity', () => {
       '[flamefy] tag.add: argument 2 (identity): none given, no audience registered on this page, and no flm_api_token cookie',
     );
     expect((await collector.stats()).messages).toBe(0);
+  });
+  test("a registration an earlier page left, resent by this page, does not take over from this page's own", async ({
+    page,
+    context,
+    site,
+    collector,
+  }) => {
+    const BOB = { first_name: 'Bob', last_name: 'Typo', email: 'bob@exmaple.com' };
+    site.serve('/between', '<!doctype html><p>no snippet</p>');
+    // Page 1: the visitor registers, with a typo, and leaves at once: a beacon, never answered to the page.
+    await page.goto(site.page('/first', collector, { init: { batchWaitMs: 60_000 }, after: `flmq.push(['audience.register', ${JSON.stringify(BOB)}]);` }));
+    await page.waitForFunction(bundleLoaded);
+    await page.goto(`${site.url}/between`);
+    await expect.poll(async () => (await collector.messages()).length).toBe(1);
+    const errors = pageErrors(page);
+    const lines = sdkErrors(page);
+
+    // Page 2 registers again, correctly, and tags; it also resends page 1's registration.
+    await page.goto(site.page('/second', collector, { after: `flmq.push(['audience.register', ${JSON.stringify(ADA)}], ['tag.add', 't1']);` }));
+    await expect.poll(async () => (await collector.messages()).filter((r) => r.status === 'duplicate').length).toBe(1);
+    await page.evaluate(() => window.flmq.push(['tag.add', 't2']));
+    await collector.accepted(4);
+
+    const audiences = await collector.audiences();
+    const ada = audiences.find((a) => a.attributes.email === ADA.email);
+    const bob = audiences.find((a) => a.attributes.email === BOB.email);
+    expect(ada.tags).toEqual(['t1', 't2']);
+    expect(bob.tags).toEqual([]);
+    const cookie = (await context.cookies()).find((c) => c.name === 'flm_api_token');
+    expect(cookie?.value).toBe(ada.api_token);
+    expect(lines).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  test('past the outbox cap the oldest messages go, never the registration the others wait for', async ({ page, context, site, collector }) => {
+    const lines = sdkErrors(page);
+    await page.goto(site.page('/cap', collector, { init: { outboxMaxMessages: 20 } }));
+    await page.waitForFunction(bundleLoaded);
+    // Offline (a train): the visitor registers, then keeps reading: 25 tags without identity.
+    await context.setOffline(true);
+    await page.evaluate((person) => {
+      window.flmq.push(['audience.register', person]);
+      for (let i = 0; i < 25; i++) window.flmq.push(['tag.add', `read-${i}`]);
+    }, ADA);
+    await context.setOffline(false);
+
+    const stored = await collector.accepted(20);
+    const [audience] = await collector.audiences();
+    expect(stored.map((m) => m.tag ?? m.type)).toEqual(['audience.register', ...Array.from({ length: 19 }, (_, i) => `read-${i + 6}`)]);
+    expect(stored.slice(1).every((m) => m.identity.flm_api_token === audience.api_token)).toBe(true);
+    expect(lines, 'a message pushed out by the cap is logged in debug mode only').toEqual([]);
   });
 });

@@ -10,13 +10,20 @@ export interface IdentityBook {
   /** The page's token or the cookie's, never a registration in flight. */
   known(): { identity: Identity } | undefined;
   registering(messageId: string): void;
-  registered(messageId: string, token: string | undefined): void;
+  /**
+   * A registration captured at capturedAt (ISO-8601) was answered. Its token
+   * becomes the page's unless a later registration's already is: one that an
+   * earlier page left, resent now, must not take over from this page's own.
+   * True when it did become the page's.
+   */
+  registered(messageId: string, token: string | undefined, capturedAt: string): boolean;
   forget(): void;
 }
 
 export function createIdentityBook(cookieToken: () => string | undefined): IdentityBook {
   let pending: string | undefined;
   let token: string | undefined;
+  let tokenCapturedAt = '';
   const book: IdentityBook = {
     current: () => (pending ? { after: pending } : book.known()),
     known() {
@@ -26,12 +33,16 @@ export function createIdentityBook(cookieToken: () => string | undefined): Ident
     registering(messageId) {
       pending = messageId;
     },
-    registered(messageId, given) {
-      if (given) token = given;
+    registered(messageId, given, capturedAt) {
       if (pending === messageId) pending = undefined;
+      if (!given || capturedAt < tokenCapturedAt) return false;
+      token = given;
+      tokenCapturedAt = capturedAt;
+      return true;
     },
     forget() {
       pending = token = undefined;
+      tokenCapturedAt = '';
     },
   };
   return book;

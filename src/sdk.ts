@@ -97,29 +97,31 @@ export function createSdk(env: SdkEnvironment = BROWSER): Sdk {
     if (store) for (const key of store.keys(`flm1:${scope(options!.apiUrl)}:`)) store.remove(key);
   };
 
-  /** Gives a message the identity it waited for, or drops it when there is none. */
-  const giveIdentity = (waiter: Entry) => {
-    // The page's new token, if the registration brought one, else the cookie's.
-    const known = identity.known();
+  /**
+   * Gives a message the identity it waited for: the token of its registration,
+   * else the page's or the cookie's; drops it when there is none.
+   */
+  const giveIdentity = (waiter: Entry, token: string | undefined, why: string) => {
+    const known = token ? { identity: { flm_api_token: token } } : identity.known();
     if (known) {
       outbox!.fill(waiter, known.identity);
       delivery!.ready();
       return;
     }
     outbox!.remove(waiter);
-    const reason = 'dropped: the registration it waited for was refused, and there is no other identity';
+    const reason = `dropped: the registration it waited for got no audience (${why}), and there is no other identity`;
     log.error(`${waiter.message.type}: ${reason}`);
     rejectEntry(waiter, reason);
   };
 
-  /** A registration answered: its token is the page's from now on, and its waiters get it. */
+  /** A registration answered: its waiters get its token, and so does the page, unless it registered someone since. */
   const onResult = (entry: Entry, result: MessageResult) => {
     if (!REGISTRATIONS.has(entry.message.type)) return;
     const audience = result.status === 'rejected' ? undefined : result.audience;
     const token = audience && audience.api_token;
-    identity.registered(entry.id, token);
-    if (token) writeToken(token, options!);
-    for (const waiter of outbox!.waitersOf(entry.id)) giveIdentity(waiter);
+    if (identity.registered(entry.id, token, entry.message.ts)) writeToken(token!, options!);
+    const why = result.error == null ? 'no reason given' : result.error;
+    for (const waiter of outbox!.waitersOf(entry.id)) giveIdentity(waiter, token, why);
   };
 
   /** Consent is granted: from now on messages are stored and sent. */
@@ -133,7 +135,7 @@ export function createSdk(env: SdkEnvironment = BROWSER): Sdk {
       // A registration pushed out will never answer: its waiters must move on.
       onResult(entry, { id: entry.id, status: 'rejected', error: reason });
       rejectEntry(entry, `dropped: ${reason}`);
-    });
+    }, (entry) => REGISTRATIONS.has(entry.message.type));
     // The environment gives transport, clock and random.
     const sender = createDelivery(
       Object.assign({ url: `${apiUrl}/v1/batch` }, options),
@@ -157,7 +159,7 @@ export function createSdk(env: SdkEnvironment = BROWSER): Sdk {
         const adopted = await takeOver(store, site, pageId, box, isGone, pages);
         for (const entry of adopted) {
           // Waiting for a registration that is no longer stored: it never answers.
-          if (entry.after && !box.has(entry.after)) giveIdentity(entry);
+          if (entry.after && !box.has(entry.after)) giveIdentity(entry, undefined, 'it is no longer stored');
         }
         if (adopted.length) {
           log.debug(`took over ${adopted.length} messages`);

@@ -87,7 +87,7 @@ describe('Sdk', () => {
     it('refuses options without an apiUrl, and a later valid init still works', async () => {
       const sdk = newSdk();
       push(sdk, 'init', { debug: true });
-      expect(errors.lines()).toEqual(['[flamefy] init: argument 1 (options): apiUrl: Expected a string, but received: undefined']);
+      expect(errors.lines()).toEqual(['[flamefy] init: argument 1 (options): apiUrl: Expected an http or https address, but received: undefined']);
       push(sdk, 'init', { apiUrl: `${API}/` });
       push(sdk, 'tag.add', 'vip', token);
       await wait(1_000);
@@ -347,12 +347,12 @@ describe('Sdk', () => {
       const tagged = push(sdk, 'tag.add', 'vip');
       await wait(3_000);
       await expect(tagged).rejects.toThrow(
-        'tag.add: dropped: the registration it waited for was refused, and there is no other identity',
+        'tag.add: dropped: the registration it waited for got no audience (email taken), and there is no other identity',
       );
       expect(transport.messages.map((m) => m.type)).toEqual(['audience.register']);
       expect(errors.lines().sort()).toEqual([
         '[flamefy] audience.register: refused by the API: email taken',
-        '[flamefy] tag.add: dropped: the registration it waited for was refused, and there is no other identity',
+        '[flamefy] tag.add: dropped: the registration it waited for got no audience (email taken), and there is no other identity',
       ]);
     });
 
@@ -375,18 +375,21 @@ describe('Sdk', () => {
       ]);
       await expect(waiting).resolves.toMatchObject({ status: 'accepted' });
     });
-    it('does not leave commands waiting forever when the outbox cap pushes the registration out', async () => {
-      document.cookie = 'flm_api_token=cookie-token; path=/';
+    it('keeps the registration when the outbox cap pushes messages out, so that what follows still gets its token', async () => {
       const sdk = newSdk();
       push(sdk, 'init', { apiUrl: API, outboxMaxMessages: 3 });
       const registered = push(sdk, 'audience.register', person);
       const waiting = push(sdk, 'tag.add', 'waiting');
       push(sdk, 'tag.add', 'a', token);
-      push(sdk, 'tag.add', 'b', token); // the fourth: the registration, oldest, goes
-      await expect(registered).rejects.toThrow('audience.register: dropped: the outbox is full');
+      push(sdk, 'tag.add', 'b', token); // the fourth: the oldest after the registration goes
+      await expect(waiting).rejects.toThrow('tag.add: dropped: the outbox is full');
       await wait(3_000);
-      expect(transport.messages.map((m) => (m as { tag?: string }).tag)).toContain('waiting');
-      await expect(waiting).resolves.toMatchObject({ status: 'accepted' });
+      push(sdk, 'tag.add', 'after');
+      await wait(3_000);
+      expect(transport.messages.map((m) => (m as { tag?: string }).tag ?? m.type)).toEqual(['audience.register', 'a', 'b', 'after']);
+      const answered = (await registered) as { audience: { api_token: string } };
+      expect(transport.messages[3]).toMatchObject({ identity: { flm_api_token: answered.audience.api_token } });
+      expect(errors.lines()).toEqual([]);
     });
 
     it('refuses a message over the size limit with one line naming its size', async () => {

@@ -78,7 +78,17 @@ export function rejectEntry(entry: Entry, reason: string): void {
   if (entry.settle) entry.settle.reject(new FlmError(entry.message.type, reason));
 }
 
-export function createOutbox(prefix: string, limits: OutboxLimits, onDrop: (entry: Entry, reason: string) => void): Outbox {
+/**
+ * pinned: messages that others depend on (a registration, whose audience the
+ * messages after it wait for), pushed out by the caps only when nothing else
+ * is left to push out.
+ */
+export function createOutbox(
+  prefix: string,
+  limits: OutboxLimits,
+  onDrop: (entry: Entry, reason: string) => void,
+  pinned: (entry: Entry) => boolean = () => false,
+): Outbox {
   const entries = new Map<string, Entry>();
   let totalBytes = 0;
   let readyCount = 0;
@@ -104,6 +114,12 @@ export function createOutbox(prefix: string, limits: OutboxLimits, onDrop: (entr
     else writable = false;
   };
 
+  /** Pinned messages are few (registrations): the scan past them is short. */
+  const oldestUnpinned = (): Entry | undefined => {
+    for (const entry of entries.values()) if (!pinned(entry)) return entry;
+    return undefined;
+  };
+
   const put = (message: Message, after?: string, settle?: Settle): Entry => {
     const entry: Entry = { id: message.id, message, json: '', bytes: 0, after, settle };
     measure(entry);
@@ -111,10 +127,10 @@ export function createOutbox(prefix: string, limits: OutboxLimits, onDrop: (entr
     if (!after) readyCount++;
     write(entry);
     while (entries.size > limits.outboxMaxMessages || totalBytes > limits.outboxMaxBytes) {
-      const oldest = entries.values().next().value as Entry;
-      outbox.remove(oldest);
+      const victim = oldestUnpinned() || (entries.values().next().value as Entry);
+      outbox.remove(victim);
       dropped++;
-      onDrop(oldest, 'the outbox is full');
+      onDrop(victim, 'the outbox is full');
     }
     return entry;
   };

@@ -152,6 +152,21 @@ describe('Outbox', () => {
       expect(box.readyCount).toBe(3);
     });
 
+    it('pushes out pinned messages last: the oldest of the others goes first', () => {
+      const onDrop = vi.fn();
+      const box = createOutbox(PREFIX, { outboxMaxMessages: 2, outboxMaxBytes: 1e6 }, onDrop, (e) => e.message.type === 'audience.register');
+      const reg = box.add(registration());
+      const first = box.add(tagMessage('first'));
+      const second = box.add(tagMessage('second'));
+      expect(onDrop.mock.calls.map(([entry]) => entry.id)).toEqual([first.id]);
+      expect([...box.values()].map((e) => e.id)).toEqual([reg.id, second.id]);
+      const reg2 = box.add(registration());
+      expect([...box.values()].map((e) => e.id)).toEqual([reg.id, reg2.id]);
+      box.add(registration()); // nothing but pinned ones left: the oldest of them goes
+      expect(box.has(reg.id)).toBe(false);
+      expect(box.dropped).toBe(3);
+    });
+
     it('drops the oldest past the byte cap, and counts them', () => {
       const one = tagMessage('x'.repeat(100));
       const bytes = JSON.stringify(one).length;
