@@ -36,6 +36,6 @@ export class FlmError extends Error {
     super(`${command}: ${reason}`);
     // Defined, not assigned: on a page that froze Error.prototype (SES
     // lockdown, hardened JS), assigning an inherited read-only name throws.
-    Object.defineProperty(this, 'name', { value: 'FlmError', configurable: true, writable: true });
+    Object.defineProperty(this, 'name', { value: 'FlmError' });
   }
 }

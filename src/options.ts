@@ -1,6 +1,6 @@
 // The one home of init options: their type, their defaults and their check.
-import { boolean, integer, number, optional, string, type Infer } from 'superstruct';
-import { oneOf, refined, shaped } from './schemas';
+import { optional, type Infer } from 'superstruct';
+import { oneOf, rule, shaped } from './schemas';
 
 export interface Options {
   /** Base address of the Flamefy API, without a trailing slash. Required. */
@@ -42,32 +42,28 @@ export const pageHref = (): string | undefined => (typeof location === 'undefine
 
 /** An optional integer option from lo to hi; what names its unit in the error. */
 const between = (lo: number, hi: number, what: string) =>
-  optional(refined(integer(), (n) => (n >= lo && n <= hi) || `Expected ${what} from ${lo} to ${hi}, but received: ${n}`));
+  optional(rule<number>('integer', `${what} from ${lo} to ${hi}`, (n) => Number.isInteger(n) && (n as number) >= lo && (n as number) <= hi));
 
-const ApiUrl = refined(string(), (url) => {
-  let protocol = '';
+const isHttp = (url: unknown) => {
   try {
-    protocol = new URL(url, pageHref()).protocol;
+    return typeof url === 'string' && /^https?:$/.test(new URL(url, pageHref()).protocol);
   } catch {
-    // Not an address at all.
+    return false; // not an address at all
   }
-  return protocol === 'https:' || protocol === 'http:' || `Expected an http or https address, but received: "${url}"`;
-});
+};
 
+// Each option is one rule with one message, "Expected …, but received: …", as
+// the command arguments are; none of superstruct's primitive structs is needed.
 export const InitOptions = shaped({
-  apiUrl: ApiUrl,
-  debug: optional(boolean()),
+  apiUrl: rule<string>('ApiUrl', 'an http or https address', isHttp),
+  debug: optional(rule<boolean>('debug', 'true or false', (v) => typeof v === 'boolean')),
   consent: optional(oneOf('consent', 'granted', 'pending')),
-  // superstruct's size() words it so; it is refine() underneath (see refined).
   cookieDomain: optional(
-    refined(
-      string(),
-      (domain) =>
-        (domain.length > 0 && domain.length <= 253) ||
-        `Expected a string with a length between \`1\` and \`253\` but received one with a length of \`${domain.length}\``,
-    ),
+    rule<string>('cookieDomain', 'a domain of 1 to 253 characters', (v) => typeof v === 'string' && v.length > 0 && v.length <= 253),
   ),
-  cookieDays: optional(refined(number(), (n) => (n > 0 && n <= 3650) || `Expected a number of days above 0 and at most 3650, but received: ${n}`)),
+  cookieDays: optional(
+    rule<number>('cookieDays', 'a number of days above 0 and at most 3650', (v) => typeof v === 'number' && v > 0 && v <= 3650),
+  ),
   batchSize: between(1, 500, 'a count'),
   batchWaitMs: between(0, 60_000, 'milliseconds'),
   maxBatchBytes: between(1024, 60 * 1024, 'bytes'),

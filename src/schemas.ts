@@ -33,7 +33,7 @@ function converted<T, S>(struct: Struct<T, S>, convert: Coercer): Struct<T, S> {
 }
 
 /** A struct whose one failure message is "Expected <expected>, but received: <value>". */
-function rule<T>(name: string, expected: string, test: (value: unknown) => boolean): Struct<T, null> {
+export function rule<T>(name: string, expected: string, test: (value: unknown) => boolean): Struct<T, null> {
   return define<T>(name, (value) => test(value) || `Expected ${expected}, but received: ${show(value)}`);
 }
 
@@ -70,17 +70,11 @@ export function shaped<S extends Record<string, Struct<any, any>>>(schema: S): R
 
 /**
  * A copy, so that coercing a field (a country code upper-cased) never changes
- * the caller's object. Defined, not assigned: an own "__proto__" key (from
- * JSON.parse) stays a plain key, for the validator to refuse.
+ * the caller's object. Spread, not Object.assign(): spread defines each key,
+ * so an own "__proto__" key (from JSON.parse) stays a plain key for the
+ * validator to refuse, where assign would set the copy's prototype.
  */
-function copyOf(value: unknown): unknown {
-  if (!isPlainObject(value)) return value;
-  const copy = {};
-  for (const key of Object.keys(value)) {
-    Object.defineProperty(copy, key, { value: value[key], enumerable: true, writable: true, configurable: true });
-  }
-  return copy;
-}
+const copyOf = (value: unknown): unknown => (isPlainObject(value) ? { ...value } : value);
 
 export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' &&
