@@ -59,6 +59,43 @@ test.describe('in a blocked environment', () => {
     expect(lines).toEqual([]);
   });
 
+  test('on a site whose own data filled localStorage, the next page still sends what an earlier page left there', async ({
+    page,
+    site,
+    collector,
+  }) => {
+    site.serve('/between', '<!doctype html><p>no snippet</p>');
+    // Page 1 is left with ten tags unanswered: the API fails its beacon.
+    await collector.faults({ status: 503, times: 1000 });
+    await page.goto(site.page('/left', collector, { init: { batchWaitMs: 60_000 }, after: pushTags('left', 10) }));
+    await page.waitForFunction(bundleLoaded);
+    await page.goto(`${site.url}/between`);
+    await expect.poll(async () => (await collector.stats()).requests).toBeGreaterThan(0);
+    await collector.reset();
+    await registerAda(collector);
+    // The site's own cache then fills storage to the quota.
+    const leftKeys = await page.evaluate(() => {
+      for (let size = 1 << 20, n = 0; size >= 1; ) {
+        try {
+          localStorage.setItem(`site-cache-${n++}`, 'x'.repeat(size));
+        } catch {
+          size >>= 1;
+        }
+      }
+      return Object.keys(localStorage).filter((k) => k.startsWith('flm1:')).length;
+    });
+    expect(leftKeys).toBe(10);
+    const thrown = pageErrors(page);
+    const lines = sdkErrors(page);
+
+    await page.goto(site.page('/next', collector));
+    const stored = await collector.accepted(10);
+    expect(stored.map((m) => m.tag)).toEqual(tagNames('left', 10));
+    await expect.poll(() => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('flm1:')).length)).toBe(0);
+    expect(thrown).toEqual([]);
+    expect(lines).toEqual([]);
+  });
+
   test('with cookies blocked, commands with an identity go, and so do those after a registration on the page', async ({ page, site, collector }) => {
     await registerAda(collector);
     await page.addInitScript(() => {

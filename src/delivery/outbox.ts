@@ -52,8 +52,11 @@ export interface Outbox {
   /** From now on, entries are written to store; those held in memory are written now. */
   persistTo(store: Store | null): void;
   add(message: Message, options?: { after?: string; settle?: Settle }): Entry;
-  /** Takes back a message stored by an earlier page, under this page's key. */
-  adopt(raw: string): Entry | undefined;
+  /**
+   * Takes back a message an earlier page stored under fromKey, storing it
+   * under this page's key; where that write fails, fromKey stays its key.
+   */
+  adopt(raw: string, fromKey: string): Entry | undefined;
   has(id: string): boolean;
   values(): IterableIterator<Entry>;
   /** The messages waiting for registration id. A registration answers once: a scan is cheap enough. */
@@ -154,7 +157,7 @@ export function createOutbox(
       for (const entry of entries.values()) write(entry);
     },
     add: (message, options = {}) => put(message, options.after, options.settle),
-    adopt(raw) {
+    adopt(raw, fromKey) {
       let record: StoredRecord | undefined;
       try {
         record = JSON.parse(raw);
@@ -163,7 +166,9 @@ export function createOutbox(
       }
       const message = record && record.m;
       if (!message || typeof message !== 'object' || typeof message.id !== 'string' || entries.has(message.id)) return undefined;
-      return put(message, record!.a);
+      const entry = put(message, record!.a);
+      if (!entry.key) entry.key = fromKey;
+      return entry;
     },
     has: (id) => entries.has(id),
     values: () => entries.values(),

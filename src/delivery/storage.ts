@@ -12,13 +12,17 @@ export interface Store {
   keys(prefix: string): string[];
 }
 
+/**
+ * The page's localStorage, if it can be read. A full one still counts: the
+ * messages earlier pages left there must still be read and sent (removing
+ * them is what frees room); writes then fail, and the outbox keeps new
+ * messages in memory.
+ */
 export function openLocalStorage(): Store | null {
   let ls: Storage;
   try {
     ls = window.localStorage;
-    const probe = 'flm1:probe';
-    ls.setItem(probe, '1');
-    ls.removeItem(probe);
+    ls.getItem('flm1:probe');
   } catch {
     return null;
   }

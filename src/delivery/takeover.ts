@@ -43,9 +43,10 @@ export async function takeOver(
   found.sort((a, b) => (a.message.ts < b.message.ts ? -1 : a.message.ts > b.message.ts ? 1 : a.message.seq - b.message.seq));
   const adopted: Entry[] = [];
   for (const { raw, key } of found) {
-    const entry = outbox.adopt(raw);
-    // Written under our key before the old one goes: a crash here resends, never loses.
-    store.remove(key);
+    const entry = outbox.adopt(raw, key);
+    // Written under our key before the old one goes: a crash here resends,
+    // never loses. Where storage is full, the old key stays the message's own.
+    if (!entry || entry.key !== key) store.remove(key);
     if (entry) adopted[adopted.length] = entry;
   }
   return adopted;

@@ -238,21 +238,43 @@ describe('Outbox', () => {
       box.persistTo(openLocalStorage());
       const message = tagMessage();
       const entry = box.add(message);
-      expect(box.adopt(`{"m":${JSON.stringify(message)}}`)).toBeUndefined();
+      expect(box.adopt(`{"m":${JSON.stringify(message)}}`, 'old-key')).toBeUndefined();
       box.remove(entry);
-      const adopted = box.adopt(`{"a":"reg-1","m":${JSON.stringify(message)}}`)!;
+      const adopted = box.adopt(`{"a":"reg-1","m":${JSON.stringify(message)}}`, 'old-key')!;
       expect(adopted).toMatchObject({ id: message.id, message, after: 'reg-1', key: PREFIX + message.id });
-      for (const raw of ['not json', 'null', '{}', '{"m":{"id":7}}']) expect(box.adopt(raw)).toBeUndefined();
+      for (const raw of ['not json', 'null', '{}', '{"m":{"id":7}}']) expect(box.adopt(raw, 'old-key')).toBeUndefined();
+    });
+
+    it('keeps the old key as its own when this page cannot write', () => {
+      const { box } = outbox();
+      box.persistTo(openLocalStorage());
+      vi.spyOn(Storage.prototype, 'setItem').mockImplementation(() => {
+        throw new DOMException('full', 'QuotaExceededError');
+      });
+      const message = tagMessage();
+      expect(box.adopt(`{"m":${JSON.stringify(message)}}`, 'old-key')).toMatchObject({ id: message.id, key: 'old-key' });
     });
   });
 });
 
 describe('openLocalStorage', () => {
-  it('is null when localStorage cannot be written', () => {
-    vi.spyOn(Storage.prototype, 'setItem').mockImplementation(() => {
+  it('is null when localStorage cannot be read', () => {
+    const getter = vi.spyOn(window, 'localStorage', 'get').mockImplementation(() => {
       throw new DOMException('denied', 'SecurityError');
     });
     expect(openLocalStorage()).toBeNull();
+    getter.mockRestore(); // before the clean-up, which needs it
+  });
+
+  it('is there when localStorage is full, so that what earlier pages left can be read and removed', () => {
+    localStorage.setItem('flm1:left', 'x');
+    vi.spyOn(Storage.prototype, 'setItem').mockImplementation(() => {
+      throw new DOMException('full', 'QuotaExceededError');
+    });
+    const store = openLocalStorage()!;
+    expect(store.keys('flm1:')).toEqual(['flm1:left']);
+    store.remove('flm1:left');
+    expect(localStorage.getItem('flm1:left')).toBeNull();
   });
 
   it('lists keys by prefix and reports failed writes as false', () => {

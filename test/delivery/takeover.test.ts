@@ -63,6 +63,21 @@ describe('takeOver', () => {
     expect(outbox.readyCount).toBe(4);
   });
 
+  it('on a full storage, adopts the messages but leaves them stored under their old keys until answered', async () => {
+    const left = message('left', 1, T0);
+    const oldKey = leave('gone', left);
+    vi.spyOn(Storage.prototype, 'setItem').mockImplementation(() => {
+      throw new DOMException('full', 'QuotaExceededError');
+    });
+
+    const [entry] = await takeOver(store, SCOPE, OWN, outbox, async () => true, tabs);
+
+    expect(entry).toMatchObject({ id: left.id, key: oldKey });
+    expect(localStorage.getItem(oldKey)).not.toBeNull(); // a crash now still leaves it for a later page
+    outbox.remove(entry);
+    expect(localStorage.getItem(oldKey)).toBeNull();
+  });
+
   it('leaves alone the messages of pages still alive, and of other APIs', async () => {
     const alive = leave('alive', message('alive', 1, T0));
     const otherApi = leave('gone', message('other api', 1, T0), undefined, 'otherscope');
