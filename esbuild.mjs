@@ -14,7 +14,7 @@ import { minifyLoader, snippetHtml } from './snippet/build.mjs';
 // the delivery guarantees and error texts the rest (see README, "Size").
 const BUDGETS = {
   'snippet.min.js': { raw: 400 },
-  'flm.js': { gzip: 11_700 },
+  'flm.js': { gzip: 11.5 * 1024 },
 };
 
 const quiet = process.argv.includes('--quiet');

@@ -146,10 +146,13 @@ export function createSdk(env: SdkEnvironment = BROWSER): Sdk {
     );
     outbox = box;
     delivery = sender;
-    if (env.watchPage) watchPage(sender);
 
     const store = openLocalStorage();
     const pages = (tabs = createTabs(site, store));
+    // In the back/forward cache the page holds no lock: the next page would
+    // evict it by asking for one. Its messages may then be sent by another
+    // tab as well (answered 'duplicate'), never lost.
+    if (env.watchPage) watchPage(sender, { enter: () => pages.release(pageId), leave: () => void pages.claim(pageId) });
     void pages.claim(pageId).then(() => {
       if (outbox !== box) return;
       box.persistTo(store);

@@ -26,6 +26,13 @@ export const browserClock: Clock = {
   clearTimeout: (handle) => clearTimeout(handle as number),
 };
 
+/**
+ * How long a beacon counts against the 64 KiB in flight. A beacon never says
+ * when it is done; without this, a page that stays hidden would stop sending
+ * once 64 KiB had gone. Too short only makes the browser refuse a beacon,
+ * which is split, or kept for later.
+ */
+const BEACON_IN_FLIGHT_MS = 5_000;
 /** A fetch body up to this size goes with keepalive, so it outlives the page. */
 const KEEPALIVE_MAX_BYTES = 32 * 1024;
 // {"sent_at":"2026-12-03T18:58:42.000Z","messages":[]} and the commas between.
@@ -79,6 +86,8 @@ export function createDelivery(config: DeliveryConfig, deps: DeliveryDeps): Deli
   /** Bodies in flight that count against the browser's 64 KiB. */
   let keepaliveBytes = 0;
   let beaconBytes = 0;
+  /** Bumped when the page shows again, which forgets every beacon's bytes at once. */
+  let beaconEpoch = 0;
 
   const batchLimit = () => Math.min(config.batchSize, splitTo);
   const bodyOf = (batch: Entry[]) => batchBody(batch.map((entry) => entry.json), deps.clock.now());
@@ -228,6 +237,13 @@ export function createDelivery(config: DeliveryConfig, deps: DeliveryDeps): Deli
       }
       if (deps.transport.beacon(config.url, body)) {
         beaconBytes += bytes;
+        const epoch = beaconEpoch;
+        deps.clock.setTimeout(() => {
+          if (epoch !== beaconEpoch || stopped) return;
+          beaconBytes -= bytes;
+          // Still hidden: what waited for room goes now.
+          if (hidden) leave();
+        }, BEACON_IN_FLIGHT_MS);
         for (const entry of chunk) deps.outbox.setVia(entry, 'beacon');
         sent(chunk, bytes, 'beacon');
         return true;
@@ -291,6 +307,7 @@ export function createDelivery(config: DeliveryConfig, deps: DeliveryDeps): Deli
     show() {
       hidden = parked = false;
       beaconBytes = 0;
+      beaconEpoch++;
       for (const entry of deps.outbox.values()) release(entry, 'beacon');
       schedule();
     },

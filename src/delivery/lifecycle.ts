@@ -3,13 +3,26 @@
 // (https://developer.chrome.com/docs/web-platform/page-lifecycle-api).
 import type { Delivery } from './delivery';
 
-export function watchPage(delivery: Delivery): void {
+/** What the page must also do as it goes into the back/forward cache, and comes back out. */
+export interface Frozen {
+  enter(): void;
+  leave(): void;
+}
+
+export function watchPage(delivery: Delivery, frozen: Frozen): void {
   if (typeof document === 'undefined' || typeof window === 'undefined') return;
   document.addEventListener('visibilitychange', () =>
     document.visibilityState === 'hidden' ? delivery.hide() : delivery.show(),
   );
   // Safari does not always fire visibilitychange when a page is left.
-  window.addEventListener('pagehide', () => delivery.hide());
-  window.addEventListener('pageshow', (event) => event.persisted && delivery.show());
+  window.addEventListener('pagehide', (event) => {
+    delivery.hide();
+    if (event.persisted) frozen.enter();
+  });
+  window.addEventListener('pageshow', (event) => {
+    if (!event.persisted) return;
+    frozen.leave();
+    delivery.show();
+  });
   window.addEventListener('online', () => delivery.online());
 }

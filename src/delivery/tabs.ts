@@ -24,7 +24,12 @@ export interface Tabs {
   drain(takeOver: (isGone: (pageId: string) => Promise<boolean>) => Promise<void>): Promise<void>;
   /** Drops what is kept about a page that was taken over. */
   forget(pageId: string): void;
-  /** This page no longer counts as alive (consent withdrawn): it keeps nothing. */
+  /**
+   * This page no longer counts as alive, and holds no lock: consent was
+   * withdrawn, or the page goes into the back/forward cache, where asking for
+   * a lock it holds (or even querying them) would evict it (Chromium's
+   * "weblocks-contention"). claim() again when it comes back.
+   */
   release(pageId: string): void;
 }
 
@@ -37,22 +42,23 @@ interface LockManager {
 }
 
 const ignore = (): void => undefined;
-/** Returned from a lock's callback, holds the lock until the page goes. */
-const forever = new Promise<void>(ignore);
 
 export function createTabs(scope: string, store: Store | null): Tabs {
   const locks = typeof navigator !== 'undefined' ? (navigator as unknown as { locks?: LockManager }).locks : undefined;
   const pageLock = (pageId: string) => `flm1:${scope}:page:${pageId}`;
 
   if (locks && typeof locks.request === 'function') {
-    let unlock: () => void = ignore;
+    /** How to let go of each lock this page keeps: its own, and those of the pages it took over. */
+    const kept: (() => void)[] = [];
+    /** Returned from a lock's callback: holds the lock until the page goes, or release(). */
+    const keep = () => new Promise<void>((done) => kept.push(done));
     /** Takes a gone page's lock and keeps it: false when the page, or a tab that took it over, holds it. */
     const inherit = (pageId: string) =>
       new Promise<boolean>((answer) => {
         locks
           .request(pageLock(pageId), { ifAvailable: true }, (lock) => {
             answer(lock !== null);
-            return lock && forever;
+            return lock && keep();
           })
           .catch(() => answer(false));
       });
@@ -62,13 +68,15 @@ export function createTabs(scope: string, store: Store | null): Tabs {
           locks
             .request(pageLock(pageId), () => {
               held();
-              return new Promise<void>((done) => (unlock = done)); // held until the page goes
+              return keep();
             })
             .catch(held);
         }),
       drain: (takeOver) => locks.request(`flm1:${scope}:drain`, () => takeOver(inherit)).then(ignore, ignore),
       forget: ignore,
-      release: () => unlock(),
+      release: () => {
+        for (const done of kept.splice(0)) done();
+      },
     };
   }
 

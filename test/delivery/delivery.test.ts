@@ -363,6 +363,20 @@ describe('Delivery', () => {
       expect(transport.beacons.map((x) => ids(x.batch))).toEqual([[a.id, b.id]]);
     });
 
+    it('goes on sending while the page stays hidden, once the beacons already gone free their room', async () => {
+      transport.hasBeacon = true;
+      const { add, delivery, outbox } = setup({ batchWaitMs: 60_000, batchSize: 500 });
+      delivery.hide();
+      add(300, 160); // about 90 KiB: more than may be in flight at once
+      await wait(0);
+      const first = transport.beacons.length;
+      expect(outbox.readyCount).toBeGreaterThan(0);
+      await wait(5_000);
+      expect(transport.beacons.length).toBeGreaterThan(first);
+      expect(outbox.readyCount).toBe(0);
+      expect(new Set(transport.beaconed.map((m) => m.id)).size).toBe(300);
+    });
+
     it('reads the outbox once for all that one task pushes while hidden, not once per push', async () => {
       transport.hasBeacon = true;
       const { add, delivery, outbox } = setup({ batchWaitMs: 60_000 });

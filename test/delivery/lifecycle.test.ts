@@ -4,9 +4,15 @@ import type { Delivery } from '../../src/delivery/delivery';
 import { watchPage } from '../../src/delivery/lifecycle';
 
 function watched() {
-  const delivery = { hide: vi.fn(), show: vi.fn(), online: vi.fn() };
-  watchPage(delivery as unknown as Delivery);
+  const delivery = { hide: vi.fn(), show: vi.fn(), online: vi.fn(), frozen: { enter: vi.fn(), leave: vi.fn() } };
+  watchPage(delivery as unknown as Delivery, delivery.frozen);
   return delivery;
+}
+
+function pagehide(persisted: boolean) {
+  const event = new Event('pagehide');
+  Object.defineProperty(event, 'persisted', { value: persisted });
+  window.dispatchEvent(event);
 }
 
 function setVisibility(state: DocumentVisibilityState) {
@@ -41,6 +47,17 @@ describe('watchPage', () => {
     expect(delivery.show).not.toHaveBeenCalled();
     pageshow(true);
     expect(delivery.show).toHaveBeenCalledTimes(1);
+  });
+
+  it('lets go of the page\'s locks as it goes into the back/forward cache, and takes them back as it comes out', () => {
+    const { frozen, show } = watched();
+    pagehide(false);
+    expect(frozen.enter).not.toHaveBeenCalled();
+    pagehide(true);
+    expect(frozen.enter).toHaveBeenCalledTimes(1);
+    pageshow(true);
+    expect(frozen.leave).toHaveBeenCalledTimes(1);
+    expect(frozen.leave.mock.invocationCallOrder[0]).toBeLessThan(show.mock.invocationCallOrder[0]);
   });
 
   it('tells delivery when the network comes back', () => {

@@ -119,6 +119,19 @@ describe('tabs, with Web Locks', () => {
     expect(await second.drain('first', 'left')).toEqual([true, true]);
   });
 
+  it('lets go of every lock it keeps on release (the back/forward cache), and claims its own again after', async () => {
+    const site = new Site();
+    const left = await openTab(site, 'left');
+    left.close();
+    const frozen = await openTab(site, 'frozen');
+    const other = await openTab(site, 'other');
+    expect(await frozen.drain('left')).toEqual([true]);
+
+    frozen.tabs.release('frozen');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(await other.drain('frozen', 'left')).toEqual([true, true]);
+  });
+
   it('runs one takeover at a time across tabs', async () => {
     const site = new Site();
     const a = await openTab(site, 'a');
