@@ -167,7 +167,7 @@ test.describe('retries', () => {
     await page.waitForFunction(bundleLoaded);
 
     await expect.poll(() => errors.length).toBe(1);
-    expect(errors[0]).toBe('[flamefy] a batch of 3 messages was dropped: the API answered 400: fault injected: 400');
+    expect(errors[0]).toBe('[flamefy] dropped 3 message(s): the API answered 400: fault injected: 400');
     expect(batches).toHaveLength(1);
     expect(batches[0].status).toBe(400);
     const dropped = batches[0].ids;

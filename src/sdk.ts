@@ -152,7 +152,7 @@ export function createSdk(env: SdkEnvironment = BROWSER): Sdk {
     // In the back/forward cache the page holds no lock: the next page would
     // evict it by asking for one. Its messages may then be sent by another
     // tab as well (answered 'duplicate'), never lost.
-    if (env.watchPage) watchPage(sender, { enter: () => pages.release(pageId), leave: () => void pages.claim(pageId) });
+    if (env.watchPage) watchPage(sender, { enter: () => pages.release(pageId), leave: () => void (tabs === pages && pages.claim(pageId)) });
     void pages.claim(pageId).then(() => {
       if (outbox !== box) return;
       box.persistTo(store);
@@ -162,7 +162,7 @@ export function createSdk(env: SdkEnvironment = BROWSER): Sdk {
         const adopted = await takeOver(store, site, pageId, box, isGone, pages);
         for (const entry of adopted) {
           // Waiting for a registration that is no longer stored: it never answers.
-          if (entry.after && !box.has(entry.after)) giveIdentity(entry, undefined, 'it is no longer stored');
+          if (entry.after && box.has(entry.id) && !box.has(entry.after)) giveIdentity(entry, undefined, 'it is no longer stored');
         }
         if (adopted.length) {
           log.debug(`took over ${adopted.length} messages`);
@@ -211,7 +211,7 @@ export function createSdk(env: SdkEnvironment = BROWSER): Sdk {
         if (!again.ok || !sameOptions(resolveOptions(again.values[0] as InitOptions, pageHref()), options)) {
           throw new FlmError('init', 'already initialised with other options; this call is ignored');
         }
-        log.debug('init again with the same options: nothing to do');
+        log.debug('init: the same options again, ignored');
         return Promise.resolve();
       }
       const [given] = argsOf('init', INIT, args.slice(0, 1));

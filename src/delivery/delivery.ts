@@ -90,7 +90,8 @@ export function createDelivery(config: DeliveryConfig, deps: DeliveryDeps): Deli
   let beaconEpoch = 0;
 
   const batchLimit = () => Math.min(config.batchSize, splitTo);
-  const bodyOf = (batch: Entry[]) => batchBody(batch.map((entry) => entry.json), deps.clock.now());
+  // sent_at is read by the API against capture times: the wall clock, as those.
+  const bodyOf = (batch: Entry[]) => batchBody(batch.map((entry) => entry.json), Date.now());
   /** Bytes that a beacon or a keepalive fetch may still carry. */
   const roomBytes = () => Math.min(config.maxBatchBytes, KEEPALIVE_QUOTA_BYTES - keepaliveBytes - beaconBytes);
 
@@ -110,7 +111,7 @@ export function createDelivery(config: DeliveryConfig, deps: DeliveryDeps): Deli
 
   /** Drops messages that can never succeed, with one line for the whole batch. */
   const refuse = (batch: Entry[], reason: string) => {
-    deps.log.error(`${batch.length === 1 ? 'a message' : `a batch of ${batch.length} messages`} was dropped: ${reason}`);
+    deps.log.error(`dropped ${batch.length} message(s): ${reason}`);
     // As good as a rejection: whoever waits on these messages must know.
     for (const entry of batch) conclude(entry, { id: entry.id, status: 'rejected', error: reason }, reason);
   };
@@ -123,7 +124,8 @@ export function createDelivery(config: DeliveryConfig, deps: DeliveryDeps): Deli
     const decision = decide(outcome, {
       failures: failures + 1,
       elapsedMs: failures ? now - failingSince : 0,
-      now,
+      // For a Retry-After date: the wall clock, as the server's.
+      now: Date.now(),
       random: deps.random,
     });
     if (decision.action === 'done') {

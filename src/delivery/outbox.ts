@@ -167,13 +167,15 @@ export function createOutbox(
       const message = record && record.m;
       if (!message || typeof message !== 'object' || typeof message.id !== 'string' || entries.has(message.id)) return undefined;
       const entry = put(message, record!.a);
-      if (!entry.key) entry.key = fromKey;
+      // Unless the caps pushed it out at once: then the old record must go.
+      if (!entry.key && entries.get(entry.id) === entry) entry.key = fromKey;
       return entry;
     },
     has: (id) => entries.has(id),
     values: () => entries.values(),
     waitersOf: (id) => [...entries.values()].filter((entry) => entry.after === id),
     fill(entry, identity) {
+      if (entries.get(entry.id) !== entry) return; // pushed out meanwhile: nothing to send, nothing to store
       (entry.message as { identity?: Identity }).identity = identity;
       entry.after = undefined;
       measure(entry);

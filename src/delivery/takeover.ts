@@ -22,25 +22,35 @@ export async function takeOver(
     if (keys) keys[keys.length] = key;
     else byPage.set(page, [key]);
   }
-  const found: { raw: string; key: string; message: Message }[] = [];
+  const found: { raw: string; key: string; message: Message; after?: string }[] = [];
   for (const [page, keys] of byPage) {
     if (!(await isGone(page))) continue;
     for (const key of keys) {
       const raw = store.get(key);
       if (raw === null) continue;
-      let message: Message | undefined;
+      let record: { m?: Message; a?: string } | undefined;
       try {
-        message = (JSON.parse(raw) as { m?: Message }).m;
+        record = JSON.parse(raw);
       } catch {
         // Unreadable: handled below as holding no message.
       }
+      const message = record && record.m;
       // Nothing to resend, and left in place it would stop every later takeover.
       if (!message || typeof message !== 'object' || typeof message.id !== 'string') store.remove(key);
-      else found[found.length] = { raw, key, message };
+      else found[found.length] = { raw, key, message, after: record!.a };
     }
     tabs.forget(page);
   }
-  found.sort((a, b) => (a.message.ts < b.message.ts ? -1 : a.message.ts > b.message.ts ? 1 : a.message.seq - b.message.seq));
+  // Oldest first, but never a message before the registration it waits for
+  // (nothing is sent from behind a waiting message): a clock set back between
+  // the two would put it there, so it counts as captured no earlier than its
+  // registration, and seq, the page's own order, settles the tie.
+  const ts = new Map(found.map((f) => [f.message.id, f.message.ts]));
+  const at = (f: (typeof found)[number]) => {
+    const registered = f.after && ts.get(f.after);
+    return registered && registered > f.message.ts ? registered : f.message.ts;
+  };
+  found.sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : a.message.seq - b.message.seq));
   const adopted: Entry[] = [];
   for (const { raw, key } of found) {
     const entry = outbox.adopt(raw, key);

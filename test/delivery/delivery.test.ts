@@ -207,7 +207,7 @@ describe('Delivery', () => {
       const { add, settles, outbox } = setup();
       const [entry] = add(1);
       await wait(100);
-      expect(errors.lines()).toEqual(['[flamefy] a message was dropped: the API answered 413: this message is too large']);
+      expect(errors.lines()).toEqual(['[flamefy] dropped 1 message(s): the API answered 413: this message is too large']);
       expect(settles.get(entry.id)!.reject).toHaveBeenCalledTimes(1);
       expect(outbox.size).toBe(0);
     });
@@ -219,7 +219,7 @@ describe('Delivery', () => {
       await wait(0);
       const next = add(2);
       await wait(100);
-      expect(errors.lines()).toEqual(['[flamefy] a batch of 3 messages was dropped: the API answered 400: bad body']);
+      expect(errors.lines()).toEqual(['[flamefy] dropped 3 message(s): the API answered 400: bad body']);
       for (const e of dropped) {
         expect(settles.get(e.id)!.reject).toHaveBeenCalledWith(expect.objectContaining({ message: 'tag.add: the API answered 400: bad body' }));
       }

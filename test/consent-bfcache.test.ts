@@ -1,0 +1,40 @@
+// @vitest-environment jsdom
+// Consent denied, then the page comes back from the back/forward cache: the
+// page's pageshow listener (registered by grant) claims its page again, and
+// without Web Locks (jsdom, Safari < 15.4) that writes a heartbeat key into
+// localStorage, after consent was denied.
+import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { createSdk } from '../src/sdk';
+import { fakeClock, FakeTransport, flamefyKeys, resetPage, spyErrors } from './support/fakes';
+
+const API = 'https://api.flamefy.example';
+
+function pageEvent(type: 'pagehide' | 'pageshow', persisted: boolean) {
+  const event = new Event(type);
+  Object.defineProperty(event, 'persisted', { value: persisted });
+  window.dispatchEvent(event);
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: Date.UTC(2026, 2, 1) });
+  resetPage();
+  spyErrors();
+});
+afterEach(() => {
+  vi.useRealTimers();
+  resetPage();
+});
+
+it('writes no flamefy key after consent was denied, even when the page comes back from the back/forward cache', async () => {
+  expect((navigator as unknown as { locks?: unknown }).locks).toBeUndefined();
+  const sdk = createSdk({ transport: new FakeTransport(), clock: fakeClock, random: () => 0.5, watchPage: true });
+  sdk.run('init', [{ apiUrl: API }]).catch(() => undefined);
+  await vi.advanceTimersByTimeAsync(100);
+  sdk.run('consent', ['denied']).catch(() => undefined);
+  expect(flamefyKeys()).toEqual([]);
+
+  pageEvent('pagehide', true);
+  pageEvent('pageshow', true);
+  await vi.advanceTimersByTimeAsync(30_000);
+  expect(flamefyKeys()).toEqual([]);
+});
