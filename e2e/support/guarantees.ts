@@ -95,6 +95,8 @@ export interface TransportCall {
   at: number;
   /** For a fetch: when its promise settled in the page, by the page's own clock. */
   answeredAt?: number;
+  /** For a fetch: whether it failed, as the page saw it (it may still have reached the API). */
+  failed?: boolean;
 }
 
 const TRANSPORT_KEY = 'e2e:transport';
@@ -122,11 +124,11 @@ export async function recordTransport(context: BrowserContext): Promise<void> {
       const at = Date.now();
       const stamp = `${at}:${Math.random()}`;
       update((list) => list.push({ ...call, path: location.pathname, online: navigator.onLine, at, stamp }));
-      return () => {
+      return (failed: boolean) => {
         const answeredAt = Date.now();
         update((list) => {
           const entry = list.find((c) => c.stamp === stamp);
-          if (entry) entry.answeredAt = answeredAt;
+          if (entry) Object.assign(entry, { answeredAt, failed });
         });
       };
     };
@@ -153,7 +155,7 @@ export async function recordTransport(context: BrowserContext): Promise<void> {
       const sent = fetch.call(window, input, init);
       if (String(input instanceof Request ? input.url : input).endsWith('/v1/batch')) {
         const answered = record({ via: 'fetch', keepalive: !!init?.keepalive, accepted: true, ...describeBody(init?.body) });
-        sent.then(answered, answered);
+        sent.then(() => answered(false), () => answered(true));
       }
       return sent;
     } as typeof window.fetch;
