@@ -1,8 +1,7 @@
 // @vitest-environment jsdom
-// Consent denied, then the page comes back from the back/forward cache: the
-// page's pageshow listener (registered by grant) claims its page again, and
-// without Web Locks (jsdom, Safari < 15.4) that writes a heartbeat key into
-// localStorage, after consent was denied.
+// Consent denied, then the page comes back from the back/forward cache: it
+// must not claim its page again, which without Web Locks (jsdom, Safari
+// before 15.4) would write a heartbeat key into storage.
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { createSdk } from '../src/sdk';
 import { fakeClock, FakeTransport, flamefyKeys, resetPage, spyErrors } from './support/fakes';

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
-// A full localStorage: a message taken over that the outbox cap pushes out at
-// once keeps its old key (set after it was dropped), so takeOver leaves it in
-// storage, and it comes back with every later page.
+// A full localStorage: a message taken over keeps its old key until answered,
+// unless the outbox cap pushes it out at once; then its old record must go, or
+// it would come back with every later page.
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { createOutbox } from '../../src/delivery/outbox';
 import { openLocalStorage } from '../../src/delivery/storage';
