@@ -33,7 +33,7 @@ export interface Entry {
 }
 
 /** What storage holds for a message: the message, and the registration it waits for. */
-interface StoredRecord {
+export interface StoredRecord {
   m: Message;
   a?: string;
 }
@@ -55,8 +55,9 @@ export interface Outbox {
   /**
    * Takes back a message an earlier page stored under fromKey, storing it
    * under this page's key; where that write fails, fromKey stays its key.
+   * Undefined for a message the outbox holds already.
    */
-  adopt(raw: string, fromKey: string): Entry | undefined;
+  adopt(record: StoredRecord, fromKey: string): Entry | undefined;
   has(id: string): boolean;
   values(): IterableIterator<Entry>;
   /** The messages waiting for registration id. A registration answers once: a scan is cheap enough. */
@@ -157,16 +158,9 @@ export function createOutbox(
       for (const entry of entries.values()) write(entry);
     },
     add: (message, options = {}) => put(message, options.after, options.settle),
-    adopt(raw, fromKey) {
-      let record: StoredRecord | undefined;
-      try {
-        record = JSON.parse(raw);
-      } catch {
-        return undefined;
-      }
-      const message = record && record.m;
-      if (!message || typeof message !== 'object' || typeof message.id !== 'string' || entries.has(message.id)) return undefined;
-      const entry = put(message, record!.a);
+    adopt(record, fromKey) {
+      if (entries.has(record.m.id)) return undefined;
+      const entry = put(record.m, record.a);
       // Unless the caps pushed it out at once: then the old record must go.
       if (!entry.key && entries.get(entry.id) === entry) entry.key = fromKey;
       return entry;

@@ -1,7 +1,6 @@
 // Messages that pages now gone left in storage: this page takes them over,
 // oldest first, re-keyed under its own name so that no other tab sends them too.
-import type { Message } from '../protocol';
-import type { Entry, Outbox } from './outbox';
+import type { Entry, Outbox, StoredRecord } from './outbox';
 import type { Store } from './storage';
 import type { Tabs } from './tabs';
 
@@ -22,13 +21,13 @@ export async function takeOver(
     if (keys) keys[keys.length] = key;
     else byPage.set(page, [key]);
   }
-  const found: { raw: string; key: string; message: Message; after?: string }[] = [];
+  const found: { record: StoredRecord; key: string }[] = [];
   for (const [page, keys] of byPage) {
     if (!(await isGone(page))) continue;
     for (const key of keys) {
       const raw = store.get(key);
       if (raw === null) continue;
-      let record: { m?: Message; a?: string } | undefined;
+      let record: Partial<StoredRecord> | undefined;
       try {
         record = JSON.parse(raw);
       } catch {
@@ -37,7 +36,7 @@ export async function takeOver(
       const message = record && record.m;
       // Nothing to resend, and left in place it would stop every later takeover.
       if (!message || typeof message !== 'object' || typeof message.id !== 'string') store.remove(key);
-      else found[found.length] = { raw, key, message, after: record!.a };
+      else found[found.length] = { record: record as StoredRecord, key };
     }
     tabs.forget(page);
   }
@@ -45,15 +44,15 @@ export async function takeOver(
   // (nothing is sent from behind a waiting message): a clock set back between
   // the two would put it there, so it counts as captured no earlier than its
   // registration, and seq, the page's own order, settles the tie.
-  const ts = new Map(found.map((f) => [f.message.id, f.message.ts]));
-  const at = (f: (typeof found)[number]) => {
-    const registered = f.after && ts.get(f.after);
-    return registered && registered > f.message.ts ? registered : f.message.ts;
+  const ts = new Map(found.map(({ record }) => [record.m.id, record.m.ts]));
+  const at = ({ record }: (typeof found)[number]) => {
+    const registered = record.a && ts.get(record.a);
+    return registered && registered > record.m.ts ? registered : record.m.ts;
   };
-  found.sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : a.message.seq - b.message.seq));
+  found.sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : a.record.m.seq - b.record.m.seq));
   const adopted: Entry[] = [];
-  for (const { raw, key } of found) {
-    const entry = outbox.adopt(raw, key);
+  for (const { record, key } of found) {
+    const entry = outbox.adopt(record, key);
     // Written under our key before the old one goes: a crash here resends,
     // never loses. Where storage is full, the old key stays the message's own.
     if (!entry || entry.key !== key) store.remove(key);

@@ -233,16 +233,15 @@ describe('Outbox', () => {
   });
 
   describe('adopt', () => {
-    it('takes a stored record under its own key, and ignores garbage and duplicates', () => {
+    it('takes a stored record under its own key, and ignores one it holds already', () => {
       const { box } = outbox();
       box.persistTo(openLocalStorage());
       const message = tagMessage();
       const entry = box.add(message);
-      expect(box.adopt(`{"m":${JSON.stringify(message)}}`, 'old-key')).toBeUndefined();
+      expect(box.adopt({ m: message }, 'old-key')).toBeUndefined();
       box.remove(entry);
-      const adopted = box.adopt(`{"a":"reg-1","m":${JSON.stringify(message)}}`, 'old-key')!;
+      const adopted = box.adopt({ a: 'reg-1', m: message }, 'old-key')!;
       expect(adopted).toMatchObject({ id: message.id, message, after: 'reg-1', key: PREFIX + message.id });
-      for (const raw of ['not json', 'null', '{}', '{"m":{"id":7}}']) expect(box.adopt(raw, 'old-key')).toBeUndefined();
     });
 
     it('keeps the old key as its own when this page cannot write', () => {
@@ -252,7 +251,7 @@ describe('Outbox', () => {
         throw new DOMException('full', 'QuotaExceededError');
       });
       const message = tagMessage();
-      expect(box.adopt(`{"m":${JSON.stringify(message)}}`, 'old-key')).toMatchObject({ id: message.id, key: 'old-key' });
+      expect(box.adopt({ m: message }, 'old-key')).toMatchObject({ id: message.id, key: 'old-key' });
     });
   });
 });

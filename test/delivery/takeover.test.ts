@@ -124,12 +124,16 @@ describe('takeOver', () => {
   it('removes records that parse but hold no message, and goes on', async () => {
     localStorage.setItem(`flm1:${SCOPE}:gone:null`, '{"m":null}');
     localStorage.setItem(`flm1:${SCOPE}:gone:noid`, '{"m":{"type":"tag.add"}}');
+    localStorage.setItem(`flm1:${SCOPE}:gone:numid`, '{"m":{"id":7}}');
+    localStorage.setItem(`flm1:${SCOPE}:gone:empty`, '{}');
+    localStorage.setItem(`flm1:${SCOPE}:gone:bare`, 'null');
     const good = message('good', 1, T0);
     leave('gone', good);
     const adopted = await takeOver(store, SCOPE, OWN, outbox, goneOnly('gone'), tabs);
     expect(adopted.map((e) => e.id)).toEqual([good.id]);
     expect(localStorage.getItem(`flm1:${SCOPE}:gone:null`)).toBeNull();
     expect(localStorage.getItem(`flm1:${SCOPE}:gone:noid`)).toBeNull();
+    for (const key of ['numid', 'empty', 'bare']) expect(localStorage.getItem(`flm1:${SCOPE}:gone:${key}`)).toBeNull();
   });
 
   it('removes unreadable records and goes on', async () => {
